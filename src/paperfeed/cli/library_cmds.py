@@ -1,0 +1,140 @@
+"""ingest, list, show, stats, export."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.render import paper_detail, paper_lines
+from paperfeed.export import EXPORT_FORMATS, paper_dict, write
+from paperfeed.ingest import FORMATS
+from paperfeed.library import Library
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Override format auto-detection.")
+@click.option("--strict", is_flag=True, help="Any rejected record fails its whole file (nothing written).")
+@click.option("--no-embed", is_flag=True, help="Do not embed the new papers now.")
+@json_option
+@with_library
+def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, no_embed: bool,
+           as_json: bool) -> None:
+    """Add papers from files ('-' reads stdin); formats are detected from the content.
+
+    \b
+    Examples:
+      paperfeed ingest papers.bib listing.txt arxiv-2025.jsonl.gz
+      cat copied-page.txt | paperfeed ingest -
+    """
+    show = not as_json and sys.stderr.isatty()
+    with Progress(TextColumn("ingest"), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, disable=not show, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+        report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=lambda n: bar.advance(task, n))
+    embedded = 0
+    if not no_embed and (report.added or report.updated):
+        embedded = _embed_quietly(lib, as_json)
+    if as_json:
+        print_json({**report.as_dict(), "embedded": embedded})
+        return
+    for f in report.files:
+        console.print(
+            f"{f['file']} ({f['format']}): {f['added']} added, {f['updated']} updated, "
+            f"{f['unchanged']} unchanged, {f['rejected']} rejected"
+        )
+    for r in report.rejected[:20]:
+        err_console.print(f"  rejected {r['file']}:{r['line']}: {r['reason']}", markup=False)
+    if len(report.rejected) > 20:
+        err_console.print(f"  ... and {len(report.rejected) - 20} more rejected (see --json)")
+    if embedded:
+        console.print(f"embedded {embedded} papers")
+
+
+def _embed_quietly(lib: Library, as_json: bool) -> int:
+    """Embed new papers if the embedding layer is available."""
+    embed = getattr(lib, "embed_pending", None)
+    if embed is None:
+        return 0
+    return embed_with_progress(lib, None, as_json)
+
+
+def embed_with_progress(lib: Library, model_id: str | None, quiet: bool) -> int:
+    """Run Library.embed_pending with a progress bar of known length."""
+    total = lib.count_pending(model_id)
+    if total == 0:
+        return 0
+    with Progress(TextColumn("embed"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, disable=quiet or not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task("embed", total=total)
+        return lib.embed_pending(model_id, progress=lambda n: bar.advance(task, n))
+
+
+@click.command(name="list")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--since", help="Only papers dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Only papers dated on or before YYYY-MM-DD.")
+@click.option("--category", help="Only papers in this arXiv category, e.g. cs.LG.")
+@json_option
+@with_library
+def list_(lib: Library, limit: int, offset: int, since: str | None, until: str | None,
+          category: str | None, as_json: bool) -> None:
+    """The newest papers in the library."""
+    papers = lib.recent(limit=limit, offset=offset, since=since, until=until, category=category)
+    if as_json:
+        print_json([paper_dict(p) for p in papers])
+        return
+    for p in papers:
+        paper_lines(p)
+
+
+@click.command()
+@click.argument("key")
+@json_option
+@with_library
+def show(lib: Library, key: str, as_json: bool) -> None:
+    """One paper, by key (arxiv:2401.01325, doi:..., title:...), arXiv id or DOI."""
+    p = lib.get(key)
+    if as_json:
+        print_json(paper_dict(p))
+        return
+    paper_detail(p)
+
+
+@click.command()
+@json_option
+@with_library
+def stats(lib: Library, as_json: bool) -> None:
+    """Counts by source, category and year, and which fields are missing."""
+    st = lib.stats()
+    if as_json:
+        print_json(st)
+        return
+    console.print(f"[bold]{st['papers']}[/bold] papers")
+    for title, key in (("sources", "by_source"), ("years", "by_year"), ("categories", "by_category"),
+                       ("missing fields", "missing"), ("vectors", "vectors")):
+        items = st.get(key) or {}
+        if items:
+            console.print(f"[bold]{title}[/bold]: " + ", ".join(f"{k} {v}" for k, v in items.items()))
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option("--query", help="Export only the papers matching this search (hybrid).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="With --query: how many (default 100).")
+@with_library
+def export(lib: Library, fmt: str, query: str | None, limit: int | None) -> None:
+    """Write papers to stdout as BibTeX, JSON Lines or CSV (all round-trip through ingest)."""
+    if query:
+        hits = lib.search(query, limit=limit or 100)
+        papers = iter(lib.store.papers_by_ids([lib.store.resolve_id(h.key) for h in hits]))
+    else:
+        papers = lib.papers()
+    write(fmt, papers, sys.stdout)
+
+
+COMMANDS = [ingest, list_, show, stats, export]

@@ -1,0 +1,53 @@
+"""The embedder interface shared by every model, and text preparation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+MAX_TOKENS = 256
+"""Texts are truncated to this many word-piece tokens (including [CLS] and [SEP])."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Maps texts to L2-normalised float32 vectors of a fixed dimension."""
+
+    model_id: str
+    dim: int
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dim) with unit-length rows."""
+        ...
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """The text embedded for a paper: ``title. abstract``, whitespace collapsed."""
+    title = " ".join(title.split())
+    abstract = " ".join(abstract.split())
+    if not title or not abstract:
+        return title or abstract
+    if title[-1] in ".?!":
+        return f"{title} {abstract}"
+    return f"{title}. {abstract}"
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Scale each row to unit length; all-zero rows stay zero."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def models_cache_dir() -> Path:
+    """Where exported models live: ``$PAPERFEED_HOME/models``, else the XDG cache."""
+    home = os.environ.get("PAPERFEED_HOME")
+    if home:
+        return Path(home).expanduser() / "models"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
+    return base / "paperfeed" / "models"

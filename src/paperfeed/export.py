@@ -1,0 +1,122 @@
+"""Writers for exported papers: BibTeX, JSON Lines and CSV. Each round-trips through ingest."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from typing import TextIO
+
+import orjson
+
+from paperfeed.models import Paper
+
+CSV_COLUMNS = ("key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "venue", "url")
+EXPORT_FORMATS = ("bibtex", "jsonl", "csv")
+
+
+def paper_dict(p: Paper) -> dict:
+    """JSON-ready dict in paperfeed's schema (the shared/data schema plus extras)."""
+    d = {
+        "key": p.key, "id": p.arxiv_id, "doi": p.doi, "title": p.title, "abstract": p.abstract,
+        "authors": list(p.authors), "categories": list(p.categories), "date": p.date,
+        "updated": p.updated, "venue": p.venue, "url": p.url, "comments": p.comments,
+        "journal_ref": p.journal_ref, "version": p.version, "sources": list(p.sources),
+    }
+    return d
+
+
+def write_jsonl(papers: Iterable[Paper], out: TextIO) -> int:
+    """One JSON object per line."""
+    n = 0
+    for p in papers:
+        out.write(orjson.dumps(paper_dict(p)).decode() + "\n")
+        n += 1
+    return n
+
+
+def write_csv(papers: Iterable[Paper], out: TextIO) -> int:
+    """CSV with a header; authors joined by '; ', categories by spaces."""
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    n = 0
+    for p in papers:
+        w.writerow([
+            p.key, p.arxiv_id or "", p.doi or "", p.title, p.abstract, "; ".join(p.authors),
+            " ".join(p.categories), p.date or "", p.venue or "", p.url or "",
+        ])
+        n += 1
+    return n
+
+
+_BIB_ESCAPE = re.compile(r"([&%#])")
+
+
+def _bib_value(s: str) -> str:
+    """Brace-quoted BibTeX value with special characters escaped and braces balanced."""
+    s = _BIB_ESCAPE.sub(r"\\\1", s)
+    depth = 0
+    out = []
+    for ch in s:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(ch)
+    return "{" + "".join(out) + "}" * (depth + 1)
+
+
+def bibtex_citekey(p: Paper) -> str:
+    """A readable citation key: first author's last name, year, first title word."""
+    last = re.sub(r"\W", "", p.authors[0].split()[-1]).lower() if p.authors else "anon"
+    year = (p.date or "")[:4]
+    word = next((w.lower() for w in re.findall(r"[A-Za-z]{4,}", p.title)), "paper")
+    suffix = (p.arxiv_id or p.doi or p.key).replace("/", "_").replace(":", "_")
+    return f"{last}{year}{word}_{re.sub(r'[^A-Za-z0-9_.-]', '', suffix)}"
+
+
+def bibtex_entry(p: Paper) -> str:
+    """One @article / @misc entry."""
+    fields: list[tuple[str, str]] = [("title", p.title)]
+    if p.authors:
+        fields.append(("author", " and ".join(p.authors)))
+    if p.date:
+        fields.append(("year", p.date[:4]))
+        if len(p.date) >= 7:
+            fields.append(("month", p.date[5:7]))
+        fields.append(("date", p.date))
+    if p.arxiv_id:
+        fields += [("eprint", p.arxiv_id), ("archiveprefix", "arXiv")]
+        if p.categories:
+            fields.append(("primaryclass", p.categories[0]))
+    if p.doi:
+        fields.append(("doi", p.doi))
+    if p.venue:
+        fields.append(("journal", p.venue))
+    url = p.url or (f"https://arxiv.org/abs/{p.arxiv_id}" if p.arxiv_id else None)
+    if url:
+        fields.append(("url", url))
+    if p.categories:
+        fields.append(("keywords", ", ".join(p.categories)))
+    if p.abstract:
+        fields.append(("abstract", p.abstract))
+    kind = "article" if p.venue else "misc"
+    body = ",\n".join(f"  {k} = {_bib_value(v)}" for k, v in fields)
+    return f"@{kind}{{{bibtex_citekey(p)},\n{body}\n}}\n"
+
+
+def write_bibtex(papers: Iterable[Paper], out: TextIO) -> int:
+    """BibTeX entries separated by blank lines."""
+    n = 0
+    for p in papers:
+        out.write(bibtex_entry(p) + "\n")
+        n += 1
+    return n
+
+
+def write(fmt: str, papers: Iterable[Paper], out: TextIO) -> int:
+    """Write papers in an export format; returns how many."""
+    writer = {"bibtex": write_bibtex, "jsonl": write_jsonl, "csv": write_csv}[fmt]
+    return writer(papers, out)

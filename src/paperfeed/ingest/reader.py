@@ -1,0 +1,75 @@
+"""Opening inputs: files or stdin, gzip or plain, decoded as UTF-8, with a head for detection."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from paperfeed.errors import InputError
+
+HEAD_BYTES = 65536
+
+
+@dataclass
+class Opened:
+    """An input ready to parse: its name, first chunk of text and a line iterator."""
+
+    name: str
+    head: str
+    lines: Iterator[str]
+
+
+def _raw_stream(path: str) -> tuple[IO[bytes], str]:
+    if path == "-":
+        return sys.stdin.buffer, "<stdin>"
+    p = Path(path)
+    if not p.exists():
+        raise InputError(path, None, "no such file")
+    if p.is_dir():
+        raise InputError(path, None, "is a directory")
+    try:
+        return p.open("rb"), path
+    except OSError as e:
+        raise InputError(path, None, f"cannot open: {e.strerror}") from None
+
+
+def open_input(path: str) -> Opened:
+    """Open ``path`` ('-' for stdin), transparently gunzipping, and peek at its head."""
+    raw, name = _raw_stream(path)
+    buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
+    magic = buffered.peek(2)[:2]
+    stream: IO[bytes] = gzip.GzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered
+    stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream
+    try:
+        head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
+    except (OSError, EOFError, zlib.error) as e:
+        raise InputError(name, None, f"cannot read compressed data: {e}") from None
+    if b"\x00" in head_bytes[:4096]:
+        raise InputError(name, None, "binary data, not a paper listing")
+    head = head_bytes.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    return Opened(name, head, _lines(stream, name))
+
+
+def _lines(stream: IO[bytes], name: str) -> Iterator[str]:
+    """Decoded lines; unreadable bytes or a truncated gzip become an InputError with the line."""
+    n = 0
+    try:
+        for n, raw in enumerate(stream, 1):  # noqa: B007 - n is reported on error
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise InputError(name, n, f"not UTF-8 text (byte {e.start})") from None
+            if n == 1:
+                line = line.lstrip("\ufeff")
+            yield line
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise InputError(name, n + 1, f"truncated or corrupt compressed file ({e})") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()

@@ -1,0 +1,78 @@
+"""Merging two records of the same paper: keep the richest value of each field."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rapidfuzz import fuzz
+
+from paperfeed import normalize
+from paperfeed.models import Paper
+
+FUZZY_TITLE_MIN = 93.0
+
+
+def _longer(a: str | None, b: str | None) -> str | None:
+    """The longer of two optional strings, preferring the first on ties."""
+    if not b:
+        return a
+    if not a:
+        return b
+    return b if len(b) > len(a) else a
+
+
+def _earlier_date(a: str | None, b: str | None) -> str | None:
+    """The more precise date; of two full dates the earlier (first appearance)."""
+    if not a or not b:
+        return a or b
+    if len(a) != len(b):
+        return a if len(a) > len(b) else b
+    return min(a, b)
+
+
+def merge(old: Paper, new: Paper) -> Paper:
+    """Merge ``new`` into ``old``; a newer arXiv version's text wins, else the richest value."""
+    newer = (new.version or 0) > (old.version or 0)
+    if newer:
+        title = new.title or old.title
+        abstract = new.abstract or old.abstract
+        authors = new.authors or old.authors
+    else:
+        title = old.title or new.title
+        abstract = _longer(old.abstract, new.abstract) or ""
+        authors = new.authors if len(new.authors) > len(old.authors) else old.authors
+    cats = tuple(dict.fromkeys(old.categories + new.categories))
+    if newer and new.categories:
+        cats = tuple(dict.fromkeys(new.categories + old.categories))
+    updated = max(filter(None, (old.updated, new.updated)), default=None)
+    return replace(
+        old,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        arxiv_id=old.arxiv_id or new.arxiv_id,
+        doi=old.doi or new.doi,
+        categories=cats,
+        date=_earlier_date(old.date, new.date),
+        updated=updated,
+        venue=_longer(old.venue, new.venue),
+        url=old.url or new.url,
+        comments=(new.comments or old.comments) if newer else _longer(old.comments, new.comments),
+        journal_ref=_longer(old.journal_ref, new.journal_ref),
+        version=max(filter(None, (old.version, new.version)), default=None),
+        sources=tuple(dict.fromkeys(old.sources + new.sources)),
+    )
+
+
+def same_paper_fuzzy(a: Paper, b: Paper) -> bool:
+    """Near-identical titles with at least one shared author, and no conflicting ids."""
+    if a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id:
+        return False
+    if a.doi and b.doi and a.doi != b.doi:
+        return False
+    ka, kb = normalize.title_key(a.title), normalize.title_key(b.title)
+    if not ka or not kb or fuzz.ratio(ka, kb) < FUZZY_TITLE_MIN:
+        return False
+    authors_a = {normalize.author_key(n) for n in a.authors}
+    authors_b = {normalize.author_key(n) for n in b.authors}
+    return bool(authors_a & authors_b)

@@ -1,0 +1,77 @@
+"""Plain data types shared by every layer. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as parsed from a source or read from the store.
+
+    Dates are ISO strings (``YYYY-MM-DD``, or ``YYYY`` / ``YYYY-MM`` when only
+    that much is known). ``key`` is empty until the store assigns one.
+    """
+
+    title: str = ""
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    arxiv_id: str | None = None
+    doi: str | None = None
+    categories: tuple[str, ...] = ()
+    date: str | None = None
+    updated: str | None = None
+    venue: str | None = None
+    url: str | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    version: int | None = None
+    sources: tuple[str, ...] = ()
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        """Title, or the key when a source gave no title."""
+        return self.title or self.key or (f"arXiv:{self.arxiv_id}" if self.arxiv_id else "(untitled)")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record a parser could not use; the rest of the file goes on."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A paper together with the line of the source it started on."""
+
+    line: int
+    paper: Paper
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked result. Higher score is better; ``why`` explains the match."""
+
+    key: str
+    score: float
+    why: str = ""
+    paper: Paper | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A researcher's interests: own papers, liked papers, free-text interests."""
+
+    name: str
+    paper_keys: tuple[str, ...] = ()
+    liked: tuple[str, ...] = ()
+    disliked: tuple[str, ...] = ()
+    interests: str = ""
+    authors: tuple[str, ...] = ()
+    muted_authors: tuple[str, ...] = ()
+    muted_categories: tuple[str, ...] = ()
+    email: str | None = None
+    extra: dict[str, str] = field(default_factory=dict, hash=False, compare=False)

@@ -1,0 +1,159 @@
+"""Canonical forms: arXiv ids, DOIs, titles, author names, dates, and the paper key."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import replace
+
+from paperfeed.models import Paper
+
+_WS = re.compile(r"\s+")
+_NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(?:v(\d+))?(?![\w.])")
+_OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z.-]*[a-z](?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?(?!\w)", re.I)
+_DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.I)
+_NONWORD = re.compile(r"[\W_]+", re.UNICODE)
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_NULLS = {"", "null", "none", "nan", "n/a", "-", "et al", "et al.", "others"}
+
+
+def clean_text(s: str | None) -> str:
+    """NFC-normalise and collapse whitespace."""
+    if not s:
+        return ""
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s)
+    return _WS.sub(" ", s).strip()
+
+
+def arxiv_id(raw: str | None) -> tuple[str | None, int | None]:
+    """Canonical arXiv id without version, and the version if one was given."""
+    if not raw:
+        return None, None
+    s = raw.strip()
+    m = _NEW_ID.search(s)
+    if m:
+        return m.group(1), int(m.group(2)) if m.group(2) else None
+    m = _OLD_ID.search(s)
+    if m:
+        archive, num = m.group(1).split("/")
+        return f"{archive.lower()}/{num}", int(m.group(2)) if m.group(2) else None
+    return None, None
+
+
+def doi(raw: str | None) -> str | None:
+    """Lower-cased bare DOI (no resolver prefix), or None."""
+    if not raw:
+        return None
+    m = _DOI.search(raw.strip())
+    if not m:
+        return None
+    return m.group(1).rstrip(".,;)]}").lower()
+
+
+def title_key(title: str) -> str:
+    """Matching key for titles: NFKC, casefold, non-word runs collapsed."""
+    s = unicodedata.normalize("NFKC", title).casefold()
+    return _NONWORD.sub(" ", s).strip()
+
+
+def author_name(raw: str) -> str:
+    """One author as "First Last"; "Last, First" is turned round; null tokens dropped."""
+    s = clean_text(raw).strip(" ,;*†‡")
+    if "," in s:
+        parts = [p.strip() for p in s.split(",") if p.strip().lower() not in _NULLS]
+        if len(parts) == 2 and not parts[1].lower().startswith(("jr", "sr", "ii", "iii")):
+            s = f"{parts[1]} {parts[0]}"
+        else:
+            s = " ".join(parts)
+    return s if s.lower() not in _NULLS else ""
+
+
+def author_key(name: str) -> str:
+    """Matching key: ASCII-folded, lower-case "first-initial lastname"."""
+    folded = unicodedata.normalize("NFKD", name)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    tokens = [t for t in _NONWORD.split(folded) if t]
+    if not tokens:
+        return ""
+    if len(tokens) == 1:
+        return tokens[0]
+    return f"{tokens[0][0]} {tokens[-1]}"
+
+
+def authors(raw: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Normalise a list of author names, dropping empty and null entries."""
+    out = []
+    for a in raw:
+        name = author_name(a)
+        if name:
+            out.append(name)
+    return tuple(out)
+
+
+def date(raw: str | None) -> str | None:
+    """ISO date prefix (YYYY, YYYY-MM or YYYY-MM-DD) from a string, or None."""
+    if not raw:
+        return None
+    m = _DATE.match(raw.strip())
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    if not 1000 <= int(y) <= 2999:
+        return None
+    if mo is None or not 1 <= int(mo) <= 12:
+        return y
+    if d is None or not 1 <= int(d) <= 31:
+        return f"{y}-{int(mo):02d}"
+    return f"{y}-{int(mo):02d}-{int(d):02d}"
+
+
+def paper_key(arxiv: str | None, doi_: str | None, title: str) -> str:
+    """Stable key: arxiv:ID, else doi:DOI, else a hash of the normalised title."""
+    if arxiv:
+        return f"arxiv:{arxiv}"
+    if doi_:
+        return f"doi:{doi_}"
+    digest = hashlib.blake2b(title_key(title).encode(), digest_size=8).hexdigest()
+    return f"title:{digest}"
+
+
+def normalize_paper(p: Paper) -> Paper:
+    """Return the paper with every field in canonical form and its key set."""
+    aid, version = arxiv_id(p.arxiv_id)
+    d = doi(p.doi)
+    title = clean_text(p.title)
+    cats = tuple(dict.fromkeys(c for c in (clean_text(c) for c in p.categories) if c))
+    return replace(
+        p,
+        title=title,
+        abstract=clean_text(p.abstract),
+        authors=authors(p.authors),
+        arxiv_id=aid,
+        doi=d,
+        categories=cats,
+        date=date(p.date),
+        updated=date(p.updated),
+        venue=clean_text(p.venue) or None,
+        url=clean_text(p.url) or None,
+        comments=clean_text(p.comments) or None,
+        journal_ref=clean_text(p.journal_ref) or None,
+        version=p.version if p.version is not None else version,
+        key=paper_key(aid, d, title),
+    )
+
+
+def content_hash(p: Paper) -> str:
+    """Hash of the fields a user sees; equal hashes mean nothing changed."""
+    parts = (
+        p.title, p.abstract, "\x1f".join(p.authors), p.arxiv_id or "", p.doi or "",
+        " ".join(p.categories), p.date or "", p.updated or "", p.venue or "", p.url or "",
+        p.comments or "", p.journal_ref or "", str(p.version or ""),
+    )
+    return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def text_hash(title: str, abstract: str) -> str:
+    """Hash of the text an embedder sees; vectors are keyed by it."""
+    return hashlib.blake2b(f"{title}\x1e{abstract}".encode(), digest_size=12).hexdigest()

@@ -1,0 +1,119 @@
+"""Search query syntax: free words, "phrases", au:"Name", cat:cs.LG, -excluded, since:/until:.
+
+Turned into an FTS5 MATCH expression (free words OR-ed and ranked by BM25; phrases, authors
+and categories required; excluded terms removed) and into the plain text a dense model sees.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from paperfeed import normalize
+
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in into is it its of on or that the their this to "
+    "via with we our using based towards toward".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Query:
+    """A parsed search query."""
+
+    raw: str
+    words: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+
+    @property
+    def dense_text(self) -> str:
+        """What the embedding model sees: the free words and phrases in order."""
+        return " ".join(self.phrases + self.words).strip()
+
+    @property
+    def has_constraints(self) -> bool:
+        """Whether the query restricts results beyond ranking."""
+        return bool(self.authors or self.categories or self.excluded or self.phrases)
+
+    @property
+    def terms(self) -> list[str]:
+        """Lower-case content words of the query (for explanations)."""
+        out = [w.lower() for w in self.words if w.lower() not in STOPWORDS]
+        for ph in self.phrases:
+            out += [w.lower() for w in _WORD.findall(ph) if w.lower() not in STOPWORDS]
+        return list(dict.fromkeys(out))
+
+
+def _split(raw: str) -> list[str]:
+    """Shell-like split that tolerates an unbalanced quote."""
+    try:
+        return shlex.split(raw, posix=True)
+    except ValueError:
+        return shlex.split(raw.replace('"', " "), posix=True)
+
+
+def parse_query(raw: str) -> Query:
+    """Parse the query syntax; never raises."""
+    q = Query(raw=raw)
+    for tok in _split(raw):
+        low = tok.lower()
+        if low.startswith(("au:", "author:")) and len(tok.split(":", 1)[1]) > 0:
+            q.authors.append(tok.split(":", 1)[1])
+        elif low.startswith(("cat:", "category:")) and len(tok.split(":", 1)[1]) > 0:
+            q.categories.append(tok.split(":", 1)[1])
+        elif low.startswith("since:"):
+            q.since = normalize.date(tok[6:])
+        elif low.startswith("until:"):
+            q.until = normalize.date(tok[6:])
+        elif tok.startswith("-") and len(tok) > 1:
+            q.excluded.append(tok[1:])
+        elif " " in tok:
+            q.phrases.append(tok)
+        else:
+            q.words.extend(_WORD.findall(tok))
+    return q
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 string literal of the words in ``text`` (safe against FTS syntax)."""
+    words = _WORD.findall(text)
+    return '"' + " ".join(words) + '"' if words else ""
+
+
+def fts_expression(q: Query, free_words: bool = True) -> str:
+    """FTS5 MATCH expression; empty when the query has nothing searchable."""
+    required = [p for p in (_phrase(ph) for ph in q.phrases) if p]
+    required += [f"authors : {p}" for p in (_phrase(a) for a in q.authors) if p]
+    required += [f"categories : {p}" for p in (_phrase(c) for c in q.categories) if p]
+    if free_words:
+        words = [w for w in q.words if w.lower() not in STOPWORDS] or q.words
+        ors = [p for p in (_phrase(w) for w in words) if p]
+        if ors:
+            required.append("(" + " OR ".join(ors) + ")")
+    if not required:
+        return ""
+    expr = " AND ".join(required)
+    for ex in q.excluded:
+        p = _phrase(ex)
+        if p:
+            expr = f"({expr}) NOT {p}"
+    return expr
+
+
+def constraint_expression(q: Query) -> str:
+    """FTS5 expression of the required parts only (phrases, authors, categories); '' if none."""
+    if not (q.phrases or q.authors or q.categories):
+        return ""
+    return fts_expression(Query(raw=q.raw, phrases=q.phrases, authors=q.authors, categories=q.categories))
+
+
+def excluded_expression(q: Query) -> str:
+    """FTS5 expression matching any excluded term; '' if none."""
+    return " OR ".join(p for p in (_phrase(x) for x in q.excluded) if p)

@@ -1,0 +1,154 @@
+"""Numbered schema migrations for the SQLite store, each applied in its own transaction.
+
+The schema version lives in ``PRAGMA user_version``. Append new steps; never edit old ones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[str] = [
+    # 1: papers, where they came from, full-text index
+    """
+    CREATE TABLE papers (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        arxiv_id TEXT UNIQUE,
+        doi TEXT UNIQUE,
+        title_key TEXT NOT NULL,
+        title TEXT NOT NULL,
+        abstract TEXT NOT NULL,
+        authors TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        date TEXT,
+        updated TEXT,
+        venue TEXT,
+        url TEXT,
+        comments TEXT,
+        journal_ref TEXT,
+        version INTEGER,
+        sources TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        modified_at TEXT NOT NULL
+    );
+    CREATE INDEX papers_title_key ON papers(title_key);
+    CREATE INDEX papers_date ON papers(date);
+    CREATE TABLE paper_authors (
+        author_key TEXT NOT NULL,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        PRIMARY KEY (author_key, paper_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX paper_authors_paper ON paper_authors(paper_id);
+    CREATE TABLE paper_sources (
+        source TEXT NOT NULL,
+        record_key TEXT NOT NULL,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        record_hash TEXT NOT NULL,
+        PRIMARY KEY (source, record_key)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE papers_fts USING fts5(
+        title, abstract, authors, categories,
+        content='papers', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+        INSERT INTO papers_fts(rowid, title, abstract, authors, categories)
+        VALUES (new.id, new.title, new.abstract, new.authors, new.categories);
+    END;
+    CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+        INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors, categories)
+        VALUES ('delete', old.id, old.title, old.abstract, old.authors, old.categories);
+    END;
+    CREATE TRIGGER papers_au AFTER UPDATE OF title, abstract, authors, categories ON papers BEGIN
+        INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors, categories)
+        VALUES ('delete', old.id, old.title, old.abstract, old.authors, old.categories);
+        INSERT INTO papers_fts(rowid, title, abstract, authors, categories)
+        VALUES (new.id, new.title, new.abstract, new.authors, new.categories);
+    END;
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    # 2: vectors keyed by (paper, model) with the text hash they were computed from
+    """
+    CREATE TABLE vectors (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vec BLOB NOT NULL,
+        PRIMARY KEY (model_id, paper_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE vector_state (model_id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
+    """,
+    # 3: profiles, their papers and feedback
+    """
+    CREATE TABLE profiles (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        interests TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',
+        email TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE profile_papers (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        PRIMARY KEY (profile_id, paper_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE feedback (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        value INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (profile_id, paper_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE mutes (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('author', 'category')),
+        value TEXT NOT NULL,
+        PRIMARY KEY (profile_id, kind, value)
+    ) WITHOUT ROWID;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to the newest schema; returns the version it started at."""
+    start = conn.execute("PRAGMA user_version").fetchone()[0]
+    if start > SCHEMA_VERSION:
+        from paperfeed.errors import PaperfeedError
+
+        raise PaperfeedError(
+            f"library schema version {start} is newer than this paperfeed ({SCHEMA_VERSION}); upgrade paperfeed"
+        )
+    for version in range(start + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # re-check inside the write lock: another process may have migrated meanwhile
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+                conn.execute("ROLLBACK")
+                continue
+            for stmt in _statements(MIGRATIONS[version - 1]):
+                conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return start
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner semicolons)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,454 @@
+"""The default store: one SQLite file in WAL mode with an FTS5 index over papers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from paperfeed import normalize
+from paperfeed.errors import PaperfeedError
+from paperfeed.merge import merge, same_paper_fuzzy
+from paperfeed.models import Paper
+from paperfeed.store.migrations import migrate
+
+PAPER_COLS = (
+    "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
+    "comments, journal_ref, version, sources"
+)
+_CHUNK = 500  # host parameters per IN (...) query
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def row_to_paper(row: Sequence) -> Paper:
+    """Build a Paper from a row selected with PAPER_COLS."""
+    return Paper(
+        key=row[1], arxiv_id=row[2], doi=row[3], title=row[4], abstract=row[5],
+        authors=tuple(json.loads(row[6])), categories=tuple(row[7].split()) if row[7] else (),
+        date=row[8], updated=row[9], venue=row[10], url=row[11], comments=row[12],
+        journal_ref=row[13], version=row[14], sources=tuple(json.loads(row[15])),
+    )
+
+
+def _chunks(seq: Sequence, n: int = _CHUNK) -> Iterator[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class SqliteStore:
+    """Papers, vectors, profiles and feedback in one SQLite database.
+
+    One connection per thread; writes go through ``transaction()`` (BEGIN IMMEDIATE),
+    so there is one writer at a time and readers never block.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        try:
+            migrate(self.conn)
+        except sqlite3.DatabaseError as e:
+            raise PaperfeedError(f"{self.path}: not a paperfeed library ({e})") from None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; rolled back on any exception (including KeyboardInterrupt)."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # ---- papers: writing -------------------------------------------------
+
+    def write_papers(self, papers: Sequence[Paper], source: str) -> list[tuple[str, int]]:
+        """Add or merge normalised papers from ``source``.
+
+        Returns (status, row id) per paper; status is added, updated or unchanged.
+        """
+        hashes = [normalize.content_hash(p) for p in papers]
+        seen = self._seen_records(source, [p.key for p in papers])
+        out: list[tuple[str, int]] = []
+        for p, h in zip(papers, hashes, strict=True):
+            prev = seen.get(p.key)
+            if prev is not None and prev[1] == h:
+                out.append(("unchanged", prev[0]))
+                continue
+            status, pid = self._write_one(p, h, source)
+            out.append((status, pid))
+            seen[p.key] = (pid, h)
+        return out
+
+    def _seen_records(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+        out: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            q = (
+                "SELECT record_key, paper_id, record_hash FROM paper_sources "
+                f"WHERE source = ? AND record_key IN ({','.join('?' * len(chunk))})"
+            )
+            for rk, pid, rh in self.conn.execute(q, (source, *chunk)):
+                out[rk] = (pid, rh)
+        return out
+
+    def _write_one(self, p: Paper, record_hash: str, source: str) -> tuple[str, int]:
+        p = Paper(**{**p.__dict__, "sources": tuple(dict.fromkeys(p.sources + (source,)))})
+        found = self._find_existing(p)
+        if found is None:
+            pid = self._insert(p)
+            result = "added"
+        else:
+            pid, old = found
+            merged = merge(old, p)
+            if merged == old:
+                result = "unchanged"
+            else:
+                self._update(pid, merged)
+                result = "updated"
+        self.conn.execute(
+            "INSERT OR REPLACE INTO paper_sources(source, record_key, paper_id, record_hash) VALUES (?,?,?,?)",
+            (source, p.key, pid, record_hash),
+        )
+        return result, pid
+
+    def _find_existing(self, p: Paper) -> tuple[int, Paper] | None:
+        """The stored paper this record describes: same arXiv id, DOI, title, or fuzzy title."""
+        conn = self.conn
+        probes = []
+        if p.arxiv_id:
+            probes.append(("arxiv_id = ?", p.arxiv_id))
+        if p.doi:
+            probes.append(("doi = ?", p.doi))
+        for where, val in probes:
+            row = conn.execute(f"SELECT {PAPER_COLS} FROM papers WHERE {where}", (val,)).fetchone()
+            if row:
+                return row[0], row_to_paper(row)
+        tk = normalize.title_key(p.title)
+        if not tk:
+            return None
+        for row in conn.execute(f"SELECT {PAPER_COLS} FROM papers WHERE title_key = ?", (tk,)):
+            old = row_to_paper(row)
+            if not _conflicting_ids(old, p):
+                return row[0], old
+        return self._find_fuzzy(p)
+
+    def _find_fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
+        keys = [k for k in {normalize.author_key(a) for a in p.authors} if k]
+        if not keys:
+            return None
+        q = (
+            f"SELECT {', '.join('p.' + c.strip() for c in PAPER_COLS.split(','))} FROM papers p "
+            "WHERE p.id IN (SELECT paper_id FROM paper_authors WHERE author_key IN "
+            f"({','.join('?' * len(keys))})) {'AND p.arxiv_id IS NULL' if p.arxiv_id else ''} LIMIT 2000"
+        )
+        for row in self.conn.execute(q, keys):
+            old = row_to_paper(row)
+            if same_paper_fuzzy(old, p):
+                return row[0], old
+        return None
+
+    def _values(self, p: Paper) -> tuple:
+        return (
+            p.arxiv_id, p.doi, normalize.title_key(p.title), p.title, p.abstract,
+            json.dumps(p.authors, ensure_ascii=False), " ".join(p.categories), p.date, p.updated,
+            p.venue, p.url, p.comments, p.journal_ref, p.version,
+            json.dumps(p.sources, ensure_ascii=False), normalize.content_hash(p),
+            normalize.text_hash(p.title, p.abstract),
+        )
+
+    def _insert(self, p: Paper) -> int:
+        now = _now()
+        cur = self.conn.execute(
+            "INSERT INTO papers(arxiv_id, doi, title_key, title, abstract, authors, categories, date, "
+            "updated, venue, url, comments, journal_ref, version, sources, content_hash, text_hash, "
+            "key, added_at, modified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*self._values(p), p.key, now, now),
+        )
+        pid = cur.lastrowid
+        self._set_authors(pid, p.authors)
+        return pid
+
+    def _update(self, pid: int, p: Paper) -> None:
+        self.conn.execute(
+            "UPDATE papers SET arxiv_id=?, doi=?, title_key=?, title=?, abstract=?, authors=?, "
+            "categories=?, date=?, updated=?, venue=?, url=?, comments=?, journal_ref=?, version=?, "
+            "sources=?, content_hash=?, text_hash=?, modified_at=? WHERE id=?",
+            (*self._values(p), _now(), pid),
+        )
+        self.conn.execute("DELETE FROM paper_authors WHERE paper_id = ?", (pid,))
+        self._set_authors(pid, p.authors)
+
+    def _set_authors(self, pid: int, authors: Iterable[str]) -> None:
+        keys = {k for k in (normalize.author_key(a) for a in authors) if k}
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_authors(author_key, paper_id) VALUES (?, ?)", [(k, pid) for k in keys]
+        )
+
+    # ---- papers: reading -------------------------------------------------
+
+    def resolve_id(self, ref: str) -> int | None:
+        """Row id for a key (arxiv:ID, doi:..., title:...), a bare arXiv id or a DOI."""
+        ref = ref.strip()
+        conn = self.conn
+        row = conn.execute("SELECT id FROM papers WHERE key = ?", (ref,)).fetchone()
+        if row:
+            return row[0]
+        low = ref.lower()
+        if low.startswith("doi:") or low.startswith("10."):
+            d = normalize.doi(ref[4:] if low.startswith("doi:") else ref)
+            row = conn.execute("SELECT id FROM papers WHERE doi = ?", (d,)).fetchone() if d else None
+            return row[0] if row else None
+        aid, _ = normalize.arxiv_id(ref.removeprefix("arxiv:").removeprefix("arXiv:"))
+        if aid:
+            row = conn.execute("SELECT id FROM papers WHERE arxiv_id = ?", (aid,)).fetchone()
+            return row[0] if row else None
+        return None
+
+    def get(self, ref: str) -> Paper | None:
+        """The paper for a key or id-like reference, or None."""
+        pid = self.resolve_id(ref)
+        return self.papers_by_ids([pid])[0] if pid is not None else None
+
+    def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
+        """Papers for row ids, in the given order (missing ids are dropped)."""
+        found: dict[int, Paper] = {}
+        for chunk in _chunks(list(ids)):
+            q = f"SELECT {PAPER_COLS} FROM papers WHERE id IN ({','.join('?' * len(chunk))})"
+            for row in self.conn.execute(q, chunk):
+                found[row[0]] = row_to_paper(row)
+        return [found[i] for i in ids if i in found]
+
+    def ids_for_keys(self, keys: Sequence[str]) -> dict[str, int]:
+        """Row ids for paper keys that exist."""
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(keys)):
+            q = f"SELECT key, id FROM papers WHERE key IN ({','.join('?' * len(chunk))})"
+            out.update(dict(self.conn.execute(q, chunk).fetchall()))
+        return out
+
+    def list_papers(
+        self, limit: int = 20, offset: int = 0, since: str | None = None, until: str | None = None,
+        category: str | None = None,
+    ) -> list[Paper]:
+        """Newest first (by date, undated last), optionally filtered."""
+        where, args = _filters(since, until, category)
+        q = (
+            f"SELECT {PAPER_COLS} FROM papers {where} "
+            "ORDER BY date IS NULL, date DESC, id DESC LIMIT ? OFFSET ?"
+        )
+        return [row_to_paper(r) for r in self.conn.execute(q, (*args, limit, offset))]
+
+    def iter_papers(self, ids: Sequence[int] | None = None, batch: int = 2000) -> Iterator[Paper]:
+        """Every paper (or the given ids) in id order, streamed."""
+        if ids is not None:
+            for chunk in _chunks(list(ids), batch):
+                yield from self.papers_by_ids(chunk)
+            return
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {PAPER_COLS} FROM papers WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            yield from (row_to_paper(r) for r in rows)
+            last = rows[-1][0]
+
+    def filter_ids(
+        self, since: str | None = None, until: str | None = None, category: str | None = None
+    ) -> np.ndarray:
+        """Row ids matching date/category filters (all ids when no filter)."""
+        where, args = _filters(since, until, category)
+        rows = self.conn.execute(f"SELECT id FROM papers {where}", args).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def paper_dates(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """Date of each row id."""
+        out: dict[int, str | None] = {}
+        for chunk in _chunks(list(ids)):
+            q = f"SELECT id, date FROM papers WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update(dict(self.conn.execute(q, chunk).fetchall()))
+        return out
+
+    def ids_by_author_key(self, key: str) -> list[int]:
+        """Papers with an author whose matching key equals ``key``."""
+        rows = self.conn.execute("SELECT paper_id FROM paper_authors WHERE author_key = ?", (key,))
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        """Number of papers."""
+        return self.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+
+    def stats(self) -> dict:
+        """Counts by source, category and year, and missing fields."""
+        conn = self.conn
+        total = self.count()
+        sources = conn.execute(
+            "SELECT source, count(DISTINCT paper_id) FROM paper_sources GROUP BY source ORDER BY 2 DESC"
+        ).fetchall()
+        years = conn.execute(
+            "SELECT substr(date, 1, 4) y, count(*) FROM papers GROUP BY y ORDER BY y"
+        ).fetchall()
+        cats: dict[str, int] = {}
+        for (c,) in conn.execute("SELECT categories FROM papers WHERE categories != ''"):
+            for cat in c.split():
+                cats[cat] = cats.get(cat, 0) + 1
+        missing = conn.execute(
+            "SELECT sum(title = ''), sum(abstract = ''), sum(authors = '[]'), sum(date IS NULL), "
+            "sum(categories = ''), sum(arxiv_id IS NULL AND doi IS NULL) FROM papers"
+        ).fetchone()
+        names = ("title", "abstract", "authors", "date", "categories", "arxiv_id_and_doi")
+        return {
+            "papers": total,
+            "by_source": dict(sources),
+            "by_year": {(y or "unknown"): n for y, n in years},
+            "by_category": dict(sorted(cats.items(), key=lambda kv: -kv[1])[:30]),
+            "missing": {n: int(v or 0) for n, v in zip(names, missing, strict=True)},
+        }
+
+    # ---- keyword search ----------------------------------------------------
+
+    def search_fts(
+        self, match: str, limit: int, since: str | None = None, until: str | None = None,
+        category: str | None = None,
+    ) -> list[tuple[int, float]]:
+        """FTS5 BM25 search (title weighted above abstract); returns (id, score), best first."""
+        where, args = _filters(since, until, category, prefix="p.")
+        where = where.replace("WHERE", "AND", 1) if where else ""
+        q = (
+            "SELECT p.id, -bm25(papers_fts, 3.0, 1.0, 1.0, 0.5) AS s FROM papers_fts "
+            "JOIN papers p ON p.id = papers_fts.rowid "
+            f"WHERE papers_fts MATCH ? {where} ORDER BY s DESC LIMIT ?"
+        )
+        try:
+            return [(r[0], float(r[1])) for r in self.conn.execute(q, (match, *args, limit))]
+        except sqlite3.OperationalError as e:
+            raise PaperfeedError(f"cannot run keyword query {match!r}: {e}") from None
+
+    # ---- vectors -------------------------------------------------------------
+
+    def papers_missing_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
+        """Up to ``limit`` (id, title, abstract, text_hash) whose vector is missing or stale."""
+        q = (
+            "SELECT p.id, p.title, p.abstract, p.text_hash FROM papers p "
+            "LEFT JOIN vectors v ON v.paper_id = p.id AND v.model_id = ? "
+            "WHERE v.paper_id IS NULL OR v.text_hash != p.text_hash ORDER BY p.id LIMIT ?"
+        )
+        return self.conn.execute(q, (model_id, limit)).fetchall()
+
+    def count_missing_vectors(self, model_id: str) -> int:
+        """How many papers need (re-)embedding for this model."""
+        q = (
+            "SELECT count(*) FROM papers p LEFT JOIN vectors v ON v.paper_id = p.id AND v.model_id = ? "
+            "WHERE v.paper_id IS NULL OR v.text_hash != p.text_hash"
+        )
+        return self.conn.execute(q, (model_id,)).fetchone()[0]
+
+    def put_vectors(self, model_id: str, rows: Sequence[tuple[int, str]], vecs: np.ndarray) -> None:
+        """Store vectors for (id, text_hash) rows and bump the model's generation."""
+        data = [
+            (pid, model_id, th, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+            for (pid, th), v in zip(rows, vecs, strict=True)
+        ]
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO vectors(paper_id, model_id, text_hash, vec) VALUES (?,?,?,?)", data
+            )
+            self.conn.execute(
+                "INSERT INTO vector_state(model_id, generation) VALUES (?, 1) "
+                "ON CONFLICT(model_id) DO UPDATE SET generation = generation + 1",
+                (model_id,),
+            )
+
+    def vector_state(self, model_id: str) -> str:
+        """Opaque token that changes whenever this model's vectors change."""
+        row = self.conn.execute(
+            "SELECT generation FROM vector_state WHERE model_id = ?", (model_id,)
+        ).fetchone()
+        n = self.conn.execute("SELECT count(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
+        return f"{row[0] if row else 0}:{n}"
+
+    def load_vectors(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """All current vectors of a model as (ids int64, matrix float32 (n, dim))."""
+        q = (
+            "SELECT v.paper_id, v.vec FROM vectors v JOIN papers p ON p.id = v.paper_id "
+            "WHERE v.model_id = ? AND v.text_hash = p.text_hash ORDER BY v.paper_id"
+        )
+        rows = self.conn.execute(q, (model_id,)).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        return ids, mat
+
+    def vectors_for(self, model_id: str, ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+        """Current vectors for some row ids."""
+        out: dict[int, np.ndarray] = {}
+        for chunk in _chunks(list(ids)):
+            q = (
+                "SELECT v.paper_id, v.vec FROM vectors v JOIN papers p ON p.id = v.paper_id "
+                f"WHERE v.model_id = ? AND v.text_hash = p.text_hash AND v.paper_id IN "
+                f"({','.join('?' * len(chunk))})"
+            )
+            for pid, blob in self.conn.execute(q, (model_id, *chunk)):
+                out[pid] = np.frombuffer(blob, dtype=np.float32, count=dim)
+        return out
+
+    def vector_models(self) -> dict[str, int]:
+        """Models with stored vectors and how many each has."""
+        return dict(self.conn.execute("SELECT model_id, count(*) FROM vectors GROUP BY model_id").fetchall())
+
+
+def _conflicting_ids(a: Paper, b: Paper) -> bool:
+    return bool((a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id) or (a.doi and b.doi and a.doi != b.doi))
+
+
+def _filters(
+    since: str | None, until: str | None, category: str | None, prefix: str = ""
+) -> tuple[str, tuple]:
+    """WHERE clause and arguments for date range and category filters."""
+    conds, args = [], []
+    if since:
+        conds.append(f"{prefix}date >= ?")
+        args.append(since)
+    if until:
+        conds.append(f"{prefix}date <= ?")
+        args.append(until + "\uffff")
+    if category:
+        conds.append(f"(' ' || {prefix}categories || ' ') LIKE ?")
+        args.append(f"% {category} %")
+    return ("WHERE " + " AND ".join(conds)) if conds else "", tuple(args)
