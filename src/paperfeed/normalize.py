@@ -9,7 +9,6 @@ from dataclasses import replace
 
 from paperfeed.models import Paper
 
-_WS = re.compile(r"\s+")
 _NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(?:v(\d+))?(?![\w.])")
 _OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z.-]*[a-z](?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?(?!\w)", re.I)
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.I)
@@ -24,7 +23,7 @@ def clean_text(s: str | None) -> str:
         return ""
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
-    return _WS.sub(" ", s).strip()
+    return " ".join(s.split())
 
 
 def arxiv_id(raw: str | None) -> tuple[str | None, int | None]:
@@ -117,6 +116,12 @@ def paper_key(arxiv: str | None, doi_: str | None, title: str) -> str:
         return f"doi:{doi_}"
     digest = hashlib.blake2b(title_key(title).encode(), digest_size=8).hexdigest()
     return f"title:{digest}"
+
+
+def record_identity(p: Paper) -> tuple[str, str]:
+    """(key, hash) of a raw, un-normalised record: a cheap test for "seen exactly this before"."""
+    aid, _ = arxiv_id(p.arxiv_id)
+    return paper_key(aid, doi(p.doi), clean_text(p.title)), content_hash(p)
 
 
 def normalize_paper(p: Paper) -> Paper:

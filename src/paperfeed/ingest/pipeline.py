@@ -58,7 +58,10 @@ def ingest_file(
     batch: list[Paper] = []
 
     def flush() -> None:
-        for status, pid in store.write_papers(batch, source):
+        idents = [normalize.record_identity(p) for p in batch]
+        known = store.unchanged_records(source, idents)
+        papers = [p if i in known else normalize.normalize_paper(p) for i, p in enumerate(batch)]
+        for status, pid in store.write_papers(papers, source, idents):
             counts[status] += 1
             if collect_ids:
                 report.ids.append(pid)
@@ -69,7 +72,7 @@ def ingest_file(
     with store.transaction():
         for rec in parse(opened.lines, opened.name):
             if isinstance(rec, Parsed):
-                batch.append(normalize.normalize_paper(rec.paper))
+                batch.append(rec.paper)
                 if len(batch) >= BATCH:
                     flush()
                 continue

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.merge import merge, same_paper_fuzzy
 from paperfeed.models import Paper
 from paperfeed.store.migrations import migrate
+from paperfeed.store.sqlite_profiles import ProfileStoreMixin
 
 PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
@@ -44,7 +47,7 @@ def _chunks(seq: Sequence, n: int = _CHUNK) -> Iterator[Sequence]:
         yield seq[i : i + n]
 
 
-class SqliteStore:
+class SqliteStore(ProfileStoreMixin):
     """Papers, vectors, profiles and feedback in one SQLite database.
 
     One connection per thread; writes go through ``transaction()`` (BEGIN IMMEDIATE),
@@ -98,23 +101,39 @@ class SqliteStore:
 
     # ---- papers: writing -------------------------------------------------
 
-    def write_papers(self, papers: Sequence[Paper], source: str) -> list[tuple[str, int]]:
-        """Add or merge normalised papers from ``source``.
-
-        Returns (status, row id) per paper; status is added, updated or unchanged.
-        """
-        hashes = [normalize.content_hash(p) for p in papers]
-        seen = self._seen_records(source, [p.key for p in papers])
-        out: list[tuple[str, int]] = []
-        for p, h in zip(papers, hashes, strict=True):
-            prev = seen.get(p.key)
+    def unchanged_records(self, source: str, idents: Sequence[tuple[str, str]]) -> dict[int, int]:
+        """Positions of (record key, record hash) pairs already stored from ``source``, with row ids."""
+        seen = self._seen_records(source, [k for k, _ in idents])
+        out = {}
+        for i, (k, h) in enumerate(idents):
+            prev = seen.get(k)
             if prev is not None and prev[1] == h:
-                out.append(("unchanged", prev[0]))
-                continue
-            status, pid = self._write_one(p, h, source)
-            out.append((status, pid))
-            seen[p.key] = (pid, h)
+                out[i] = prev[0]
         return out
+
+    def write_papers(
+        self, papers: Sequence[Paper], source: str, record_ids: Sequence[tuple[str, str]] | None = None
+    ) -> list[tuple[str, int]]:
+        """Add or merge normalised papers from ``source``, in bulk.
+
+        ``record_ids`` are the raw records' (key, hash) (see normalize.record_identity); by
+        default the normalised paper's. Returns (status, row id) per paper; status is added,
+        updated or unchanged.
+        """
+        idents = list(record_ids) if record_ids is not None else [
+            (p.key, normalize.content_hash(p)) for p in papers
+        ]
+        known = self.unchanged_records(source, idents)
+        out: list[tuple[str, int] | None] = [None] * len(papers)
+        todo = []
+        for i in range(len(papers)):
+            if i in known:
+                out[i] = ("unchanged", known[i])
+            else:
+                todo.append(i)
+        if todo:
+            self._write_batch([papers[i] for i in todo], [idents[i] for i in todo], source, todo, out)
+        return out  # type: ignore[return-value]
 
     def _seen_records(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
         out: dict[str, tuple[int, str]] = {}
@@ -127,50 +146,69 @@ class SqliteStore:
                 out[rk] = (pid, rh)
         return out
 
-    def _write_one(self, p: Paper, record_hash: str, source: str) -> tuple[str, int]:
-        p = Paper(**{**p.__dict__, "sources": tuple(dict.fromkeys(p.sources + (source,)))})
-        found = self._find_existing(p)
-        if found is None:
-            pid = self._insert(p)
-            result = "added"
-        else:
-            pid, old = found
-            merged = merge(old, p)
-            if merged == old:
-                result = "unchanged"
+    def _write_batch(
+        self, papers: list[Paper], idents: list[tuple[str, str]], source: str, slots: list[int],
+        out: list[tuple[str, int] | None],
+    ) -> None:
+        """Match each paper to a stored or earlier-in-batch paper, merge, then write in bulk."""
+        papers = [replace(p, sources=tuple(dict.fromkeys(p.sources + (source,)))) for p in papers]
+        cand = self._probe(papers)
+        fuzzy_possible = self._has_unidentified() or any(not p.arxiv_id for p in papers)
+        next_id = (self.conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
+        new: dict[int, Paper] = {}  # row id -> paper to insert
+        changed: dict[int, tuple[Paper, Paper]] = {}  # row id -> (stored, merged)
+        for p, slot in zip(papers, slots, strict=True):
+            pid, old = cand.lookup(p)
+            if pid is None and fuzzy_possible:
+                pid, old = self._find_fuzzy(p) or (None, None)
+                if pid is not None:
+                    cand.add(pid, old)
+            if pid is None:
+                pid, next_id = next_id, next_id + 1
+                new[pid] = p
+                cand.add(pid, p)
+                out[slot] = ("added", pid)
+                continue
+            base = new.get(pid) or changed.get(pid, (old, old))[1]
+            merged = merge(base, p)
+            cand.add(pid, merged)
+            if pid in new:
+                new[pid] = merged
+                out[slot] = ("unchanged", pid)
+            elif merged == changed.get(pid, (old, old))[0]:
+                out[slot] = ("unchanged", pid)
             else:
-                self._update(pid, merged)
-                result = "updated"
-        self.conn.execute(
+                changed[pid] = (changed.get(pid, (old, old))[0], merged)
+                out[slot] = ("updated", pid)
+        self._insert_many(new)
+        for pid, (_, merged) in changed.items():
+            self._update(pid, merged)
+        self.conn.executemany(
             "INSERT OR REPLACE INTO paper_sources(source, record_key, paper_id, record_hash) VALUES (?,?,?,?)",
-            (source, p.key, pid, record_hash),
+            [(source, k, out[s][1], h) for (k, h), s in zip(idents, slots, strict=True)],
         )
-        return result, pid
 
-    def _find_existing(self, p: Paper) -> tuple[int, Paper] | None:
-        """The stored paper this record describes: same arXiv id, DOI, title, or fuzzy title."""
-        conn = self.conn
-        probes = []
-        if p.arxiv_id:
-            probes.append(("arxiv_id = ?", p.arxiv_id))
-        if p.doi:
-            probes.append(("doi = ?", p.doi))
-        for where, val in probes:
-            row = conn.execute(f"SELECT {PAPER_COLS} FROM papers WHERE {where}", (val,)).fetchone()
-            if row:
-                return row[0], row_to_paper(row)
-        tk = normalize.title_key(p.title)
-        if not tk:
-            return None
-        for row in conn.execute(f"SELECT {PAPER_COLS} FROM papers WHERE title_key = ?", (tk,)):
-            old = row_to_paper(row)
-            if not _conflicting_ids(old, p):
-                return row[0], old
-        return self._find_fuzzy(p)
+    def _has_unidentified(self) -> bool:
+        """Whether any stored paper lacks an arXiv id (only those can fuzzy-match an arXiv record)."""
+        return self.conn.execute("SELECT 1 FROM papers WHERE arxiv_id IS NULL LIMIT 1").fetchone() is not None
+
+    def _probe(self, papers: Sequence[Paper]) -> _Candidates:
+        """Stored papers sharing an arXiv id, DOI or normalised title with any paper of the batch."""
+        cand = _Candidates()
+        for col, vals in (
+            ("arxiv_id", {p.arxiv_id for p in papers if p.arxiv_id}),
+            ("doi", {p.doi for p in papers if p.doi}),
+            ("title_key", {normalize.title_key(p.title) for p in papers if p.title}),
+        ):
+            for chunk in _chunks(sorted(vals)):
+                q = f"SELECT {PAPER_COLS} FROM papers WHERE {col} IN ({','.join('?' * len(chunk))})"
+                for row in self.conn.execute(q, chunk):
+                    cand.add(row[0], row_to_paper(row))
+        return cand
 
     def _find_fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
         keys = [k for k in {normalize.author_key(a) for a in p.authors} if k]
-        if not keys:
+        if not keys or not p.title:
             return None
         q = (
             f"SELECT {', '.join('p.' + c.strip() for c in PAPER_COLS.split(','))} FROM papers p "
@@ -192,17 +230,27 @@ class SqliteStore:
             normalize.text_hash(p.title, p.abstract),
         )
 
-    def _insert(self, p: Paper) -> int:
+    def _insert_many(self, new: dict[int, Paper]) -> None:
+        """Insert new papers with preassigned row ids, their author keys and their FTS rows."""
+        if not new:
+            return
         now = _now()
-        cur = self.conn.execute(
+        self.conn.executemany(
             "INSERT INTO papers(arxiv_id, doi, title_key, title, abstract, authors, categories, date, "
             "updated, venue, url, comments, journal_ref, version, sources, content_hash, text_hash, "
-            "key, added_at, modified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*self._values(p), p.key, now, now),
+            "key, added_at, modified_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(*self._values(p), p.key, now, now, pid) for pid, p in new.items()],
         )
-        pid = cur.lastrowid
-        self._set_authors(pid, p.authors)
-        return pid
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO paper_authors(author_key, paper_id) VALUES (?, ?)",
+            [(k, pid) for pid, p in new.items() for k in _author_keys(p.authors)],
+        )
+        lo, hi = min(new), max(new)
+        self.conn.execute(
+            "INSERT INTO papers_fts(rowid, title, abstract, authors, categories) "
+            "SELECT id, title, abstract, authors, categories FROM papers WHERE id BETWEEN ? AND ?",
+            (lo, hi),
+        )
 
     def _update(self, pid: int, p: Paper) -> None:
         self.conn.execute(
@@ -215,9 +263,9 @@ class SqliteStore:
         self._set_authors(pid, p.authors)
 
     def _set_authors(self, pid: int, authors: Iterable[str]) -> None:
-        keys = {k for k in (normalize.author_key(a) for a in authors) if k}
         self.conn.executemany(
-            "INSERT OR IGNORE INTO paper_authors(author_key, paper_id) VALUES (?, ?)", [(k, pid) for k in keys]
+            "INSERT OR IGNORE INTO paper_authors(author_key, paper_id) VALUES (?, ?)",
+            [(k, pid) for k in _author_keys(authors)],
         )
 
     # ---- papers: reading -------------------------------------------------
@@ -433,6 +481,47 @@ class SqliteStore:
         return dict(self.conn.execute("SELECT model_id, count(*) FROM vectors GROUP BY model_id").fetchall())
 
 
+@functools.lru_cache(maxsize=200_000)
+def _author_key(name: str) -> str:
+    return normalize.author_key(name)
+
+
+def _author_keys(authors: Iterable[str]) -> set[str]:
+    """Distinct non-empty matching keys of a paper's authors."""
+    return {k for k in map(_author_key, authors) if k}
+
+
+class _Candidates:
+    """Papers a batch may merge into, indexed by arXiv id, DOI and title key."""
+
+    def __init__(self) -> None:
+        self.by_arxiv: dict[str, int] = {}
+        self.by_doi: dict[str, int] = {}
+        self.by_title: dict[str, list[int]] = {}
+        self.papers: dict[int, Paper] = {}
+
+    def add(self, pid: int, p: Paper) -> None:
+        """Remember (or refresh) a candidate paper."""
+        self.papers[pid] = p
+        if p.arxiv_id:
+            self.by_arxiv[p.arxiv_id] = pid
+        if p.doi:
+            self.by_doi[p.doi] = pid
+        tk = normalize.title_key(p.title)
+        if tk and pid not in self.by_title.setdefault(tk, []):
+            self.by_title[tk].append(pid)
+
+    def lookup(self, p: Paper) -> tuple[int | None, Paper | None]:
+        """The candidate with the same arXiv id, else DOI, else title (without conflicting ids)."""
+        for table, val in ((self.by_arxiv, p.arxiv_id), (self.by_doi, p.doi)):
+            if val and val in table:
+                return table[val], self.papers[table[val]]
+        for pid in self.by_title.get(normalize.title_key(p.title), ()) if p.title else ():
+            if not _conflicting_ids(self.papers[pid], p):
+                return pid, self.papers[pid]
+        return None, None
+
+
 def _conflicting_ids(a: Paper, b: Paper) -> bool:
     return bool((a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id) or (a.doi and b.doi and a.doi != b.doi))
 
@@ -452,3 +541,4 @@ def _filters(
         conds.append(f"(' ' || {prefix}categories || ' ') LIKE ?")
         args.append(f"% {category} %")
     return ("WHERE " + " AND ".join(conds)) if conds else "", tuple(args)
+

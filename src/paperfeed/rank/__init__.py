@@ -1,0 +1,1 @@
+"""Ranking: candidate retrieval, scoring and fusion of ranked lists."""

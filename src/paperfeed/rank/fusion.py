@@ -1,0 +1,63 @@
+"""Combine ranked lists (reciprocal rank fusion) and normalise score maps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+def rrf(
+    rankings: Sequence[Sequence[K]],
+    k: float = 60.0,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[K, float]]:
+    """Reciprocal rank fusion: ``score = sum_i w_i / (k + rank_i)``, rank from 1, best first.
+
+    An item repeated within one list counts at its best rank only. Equal scores
+    keep the order of first appearance (list by list, top to bottom); sums are
+    exact-rounded (``math.fsum``) so equal contributions give equal scores.
+    """
+    weights = _check_weights(rankings, k, weights)
+    parts: dict[K, list[float]] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        seen: set[K] = set()
+        for rank, item in enumerate(ranking, start=1):
+            if item in seen:
+                continue
+            seen.add(item)
+            parts.setdefault(item, []).append(weight / (k + rank))
+    fused = [(item, math.fsum(p)) for item, p in parts.items()]
+    fused.sort(key=lambda pair: -pair[1])
+    return fused
+
+
+def _check_weights(
+    rankings: Sequence[Sequence[K]], k: float, weights: Sequence[float] | None
+) -> Sequence[float]:
+    """Validate ``k`` and ``weights``; default to all ones."""
+    if not k >= 0:
+        raise ValueError(f"rrf k must be >= 0, got {k}")
+    if weights is None:
+        return [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
+    if any(not (w >= 0 and math.isfinite(w)) for w in weights):
+        raise ValueError("rrf weights must be finite and >= 0")
+    return weights
+
+
+def minmax(scores: Mapping[K, float]) -> dict[K, float]:
+    """Rescale scores linearly to [0, 1]; all-equal scores map to 1.0, empty to {}."""
+    if not scores:
+        return {}
+    values = list(scores.values())
+    if any(math.isnan(v) for v in values):
+        raise ValueError("minmax got NaN scores")
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return dict.fromkeys(scores, 1.0)
+    span = hi - lo
+    return {key: (value - lo) / span for key, value in scores.items()}

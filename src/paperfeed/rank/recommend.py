@@ -1,0 +1,176 @@
+"""Scoring candidate papers against a researcher profile.
+
+The profile is a set of rows (own papers, liked papers, free-text interests), not one centroid:
+a candidate's evidence is its best match over those rows (a soft maximum), from two views
+fused after per-view standardisation:
+
+- dense: cosine of sentence embeddings (topical similarity);
+- lexical: cosine of TF-IDF uni+bigram vectors (the specific vocabulary an author reuses).
+
+Then, optionally: agreement with the profile's arXiv categories, a per-profile linear model
+once there is feedback, a gentle recency prior, and MMR diversification of the top.
+The weights below were chosen on a development window of ``paperfeed eval authors`` and are
+reported on a later, held-out window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class Params:
+    """Tunable weights of the default ranker."""
+
+    w_dense: float = 1.0
+    w_lex: float = 1.0
+    w_cat: float = 0.3
+    w_model: float = 0.7
+    w_recency: float = 0.1
+    recency_half_life_days: float = 60.0
+    softmax_temp: float = 0.05
+    mmr_lambda: float = 0.85
+    mmr_top: int = 60
+
+
+DEFAULT = Params()
+
+
+@dataclass
+class ProfileSignals:
+    """A profile turned into vectors: one row per own/liked paper or interest text."""
+
+    dense: np.ndarray
+    lex: sparse.csr_matrix
+    labels: list[str]
+    categories: Counter = field(default_factory=Counter)
+    neg_dense: np.ndarray | None = None
+    neg_lex: sparse.csr_matrix | None = None
+
+
+@dataclass
+class Scored:
+    """Scores for each candidate, and which profile row explains each view."""
+
+    score: np.ndarray
+    dense: np.ndarray
+    dense_row: np.ndarray
+    lex: np.ndarray
+    lex_row: np.ndarray
+
+
+def standardise(x: np.ndarray) -> np.ndarray:
+    """Zero mean, unit variance over the candidates (constant input -> zeros)."""
+    if x.size == 0:
+        return x
+    sd = float(x.std())
+    return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+def soft_max_sim(sims: np.ndarray, temp: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``sims`` (candidates x profile rows): temperature-smoothed max and the argmax."""
+    if sims.shape[1] == 0:
+        return np.zeros(sims.shape[0], np.float32), np.zeros(sims.shape[0], np.int64)
+    best = sims.argmax(axis=1)
+    m = sims.max(axis=1)
+    if temp <= 0:
+        return m, best
+    lse = m + temp * np.log(np.exp((sims - m[:, None]) / temp).sum(axis=1))
+    return lse, best
+
+
+def category_affinity(profile: Counter, cand_cats: Sequence[Sequence[str]]) -> np.ndarray:
+    """Share of profile papers in each candidate's categories (primary category counts double)."""
+    total = sum(profile.values())
+    out = np.zeros(len(cand_cats), np.float32)
+    if not total:
+        return out
+    for i, cats in enumerate(cand_cats):
+        if cats:
+            out[i] = (2 * profile.get(cats[0], 0) + sum(profile.get(c, 0) for c in cats[1:])) / (2 * total)
+    return out
+
+
+def recency(dates: Sequence[str | None], half_life_days: float) -> np.ndarray:
+    """exp(-age / half-life) relative to the newest date among the candidates; undated get 0."""
+    parsed = [date.fromisoformat(d) if d and len(d) == 10 else None for d in dates]
+    known = [d for d in parsed if d]
+    if not known:
+        return np.zeros(len(dates), np.float32)
+    newest = max(known)
+    return np.array(
+        [np.exp(-(newest - d).days / half_life_days) if d else 0.0 for d in parsed], dtype=np.float32
+    )
+
+
+def feedback_model(sig: ProfileSignals, background: np.ndarray, cand: np.ndarray) -> np.ndarray | None:
+    """Logistic regression on dense vectors: own+liked vs disliked+background. None without feedback."""
+    if sig.neg_dense is None or len(sig.dense) == 0:
+        return None
+    from sklearn.linear_model import LogisticRegression
+
+    neg = np.vstack([sig.neg_dense, background]) if len(background) else sig.neg_dense
+    if len(neg) == 0:
+        return None
+    x = np.vstack([sig.dense, neg])
+    y = np.r_[np.ones(len(sig.dense)), np.zeros(len(neg))]
+    weights = np.r_[np.ones(len(sig.dense)), np.full(len(sig.neg_dense), 3.0), np.ones(len(neg) - len(sig.neg_dense))]
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=200)
+    clf.fit(x, y, sample_weight=weights)
+    return clf.decision_function(cand).astype(np.float32)
+
+
+def score(
+    sig: ProfileSignals, cand_dense: np.ndarray, cand_lex: sparse.csr_matrix,
+    cand_cats: Sequence[Sequence[str]] | None = None, cand_dates: Sequence[str | None] | None = None,
+    background: np.ndarray | None = None, params: Params = DEFAULT,
+) -> Scored:
+    """Fused relevance of each candidate to the profile (higher is better)."""
+    n = cand_dense.shape[0]
+    d_sims = cand_dense @ sig.dense.T if len(sig.dense) else np.zeros((n, 0), np.float32)
+    dense, dense_row = soft_max_sim(d_sims, params.softmax_temp)
+    if sig.lex.shape[0] and cand_lex.shape[0]:
+        l_sims = (cand_lex @ sig.lex.T).toarray()
+    else:
+        l_sims = np.zeros((n, 0), np.float32)
+    lex, lex_row = soft_max_sim(l_sims, params.softmax_temp)
+    total = params.w_dense * standardise(dense) + params.w_lex * standardise(lex)
+    if cand_cats is not None and params.w_cat and sig.categories:
+        total += params.w_cat * standardise(category_affinity(sig.categories, cand_cats))
+    if sig.neg_dense is not None and len(sig.neg_dense):
+        neg, _ = soft_max_sim(cand_dense @ sig.neg_dense.T, params.softmax_temp)
+        total -= 0.5 * params.w_dense * np.clip(standardise(neg) - standardise(dense), 0, None)
+        model = feedback_model(sig, background if background is not None else np.zeros((0, 1)), cand_dense)
+        if model is not None:
+            total += params.w_model * standardise(model)
+    if cand_dates is not None and params.w_recency:
+        total += params.w_recency * recency(cand_dates, params.recency_half_life_days)
+    return Scored(total.astype(np.float32), dense, dense_row, lex, lex_row)
+
+
+def mmr(order: np.ndarray, rel: np.ndarray, vecs: np.ndarray, k: int, lam: float, top: int) -> list[int]:
+    """Maximal marginal relevance over the ``top`` best candidates; returns ``k`` positions."""
+    pool = list(order[:top])
+    rest = list(order[top:])
+    if len(pool) <= 1 or lam >= 1.0:
+        return list(order[:k])
+    r = rel[pool]
+    r = (r - r.min()) / (r.max() - r.min() + 1e-9)
+    v = vecs[pool]
+    chosen: list[int] = []
+    max_sim = np.full(len(pool), -1.0, dtype=np.float32)
+    available = np.ones(len(pool), bool)
+    while len(chosen) < min(k, len(pool)):
+        gain = lam * r - (1 - lam) * np.where(max_sim < 0, 0, max_sim)
+        gain[~available] = -np.inf
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        available[j] = False
+        max_sim = np.maximum(max_sim, v @ v[j])
+    return [pool[j] for j in chosen] + rest[: max(0, k - len(chosen))]

@@ -1,0 +1,131 @@
+"""Profile tables of the SQLite store: profiles, their papers, feedback and mutes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chunks(seq: Sequence, n: int = 500):
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class ProfileStoreMixin:
+    """Profiles, their papers, feedback and mutes (mixed into SqliteStore)."""
+
+    conn: sqlite3.Connection
+
+    def profile_id(self, name: str) -> int | None:
+        """Row id of a profile, or None."""
+        row = self.conn.execute("SELECT id FROM profiles WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def create_profile(self, name: str, interests: str = "", authors: Sequence[str] = ()) -> int:
+        """Create a profile (or return the existing one's id, updating interests/authors if given)."""
+        pid = self.profile_id(name)
+        if pid is None:
+            cur = self.conn.execute(
+                "INSERT INTO profiles(name, interests, authors, created_at) VALUES (?,?,?,?)",
+                (name, interests, json.dumps(list(authors), ensure_ascii=False), _now()),
+            )
+            return cur.lastrowid
+        if interests:
+            self.conn.execute("UPDATE profiles SET interests = ? WHERE id = ?", (interests, pid))
+        if authors:
+            old = json.loads(self.conn.execute("SELECT authors FROM profiles WHERE id=?", (pid,)).fetchone()[0])
+            merged = list(dict.fromkeys(old + list(authors)))
+            self.conn.execute("UPDATE profiles SET authors = ? WHERE id = ?", (json.dumps(merged), pid))
+        return pid
+
+    def delete_profile(self, name: str) -> bool:
+        """Delete a profile and its feedback; papers stay in the library."""
+        return self.conn.execute("DELETE FROM profiles WHERE name = ?", (name,)).rowcount > 0
+
+    def add_profile_papers(self, profile_id: int, paper_ids: Iterable[int]) -> int:
+        """Make papers the profile's own; returns how many were new."""
+        cur = self.conn.executemany(
+            "INSERT OR IGNORE INTO profile_papers(profile_id, paper_id) VALUES (?, ?)",
+            [(profile_id, i) for i in dict.fromkeys(paper_ids)],
+        )
+        return cur.rowcount
+
+    def remove_profile_papers(self, profile_id: int, paper_ids: Iterable[int]) -> int:
+        """Remove papers from a profile (not from the library)."""
+        cur = self.conn.executemany(
+            "DELETE FROM profile_papers WHERE profile_id = ? AND paper_id = ?",
+            [(profile_id, i) for i in paper_ids],
+        )
+        return cur.rowcount
+
+    def set_profile_email(self, profile_id: int, email: str | None) -> None:
+        """Set or clear a profile's email address."""
+        self.conn.execute("UPDATE profiles SET email = ? WHERE id = ?", (email, profile_id))
+
+    def profile_rows(self) -> list[tuple[int, str]]:
+        """(id, name) of every profile, by name."""
+        return self.conn.execute("SELECT id, name FROM profiles ORDER BY name").fetchall()
+
+    def profile_record(self, profile_id: int) -> dict:
+        """Everything about a profile: paper ids, feedback, mutes, interests, authors, email."""
+        c = self.conn
+        name, interests, authors, email, created = c.execute(
+            "SELECT name, interests, authors, email, created_at FROM profiles WHERE id = ?", (profile_id,)
+        ).fetchone()
+        papers = [r[0] for r in c.execute(
+            "SELECT paper_id FROM profile_papers WHERE profile_id = ? ORDER BY paper_id", (profile_id,))]
+        fb = c.execute("SELECT paper_id, value FROM feedback WHERE profile_id = ? ORDER BY at", (profile_id,))
+        liked, disliked = [], []
+        for pid, v in fb:
+            (liked if v > 0 else disliked).append(pid)
+        mutes = c.execute("SELECT kind, value FROM mutes WHERE profile_id = ?", (profile_id,)).fetchall()
+        return {
+            "name": name, "interests": interests, "authors": json.loads(authors), "email": email,
+            "created_at": created, "paper_ids": papers, "liked_ids": liked, "disliked_ids": disliked,
+            "muted_authors": [v for k, v in mutes if k == "author"],
+            "muted_categories": [v for k, v in mutes if k == "category"],
+        }
+
+    def set_feedback(self, profile_id: int, paper_id: int, value: int | None) -> None:
+        """+1 like, -1 dislike, None to clear."""
+        if value is None:
+            self.conn.execute("DELETE FROM feedback WHERE profile_id = ? AND paper_id = ?", (profile_id, paper_id))
+            return
+        self.conn.execute(
+            "INSERT INTO feedback(profile_id, paper_id, value, at) VALUES (?,?,?,?) "
+            "ON CONFLICT(profile_id, paper_id) DO UPDATE SET value = excluded.value, at = excluded.at",
+            (profile_id, paper_id, value, _now()),
+        )
+
+    def set_mute(self, profile_id: int, kind: str, value: str, on: bool = True) -> None:
+        """Mute (or unmute) an author or a category for a profile."""
+        if on:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO mutes(profile_id, kind, value) VALUES (?,?,?)", (profile_id, kind, value)
+            )
+        else:
+            self.conn.execute(
+                "DELETE FROM mutes WHERE profile_id = ? AND kind = ? AND value = ?", (profile_id, kind, value)
+            )
+
+    def ids_with_any_author_key(self, keys: Sequence[str]) -> set[int]:
+        """Papers having any of these author keys."""
+        out: set[int] = set()
+        for chunk in _chunks(list(keys)):
+            q = f"SELECT paper_id FROM paper_authors WHERE author_key IN ({','.join('?' * len(chunk))})"
+            out.update(r[0] for r in self.conn.execute(q, chunk))
+        return out
+
+    def ids_with_any_category(self, cats: Sequence[str]) -> set[int]:
+        """Papers carrying any of these categories."""
+        out: set[int] = set()
+        for cat in cats:
+            q = "SELECT id FROM papers WHERE (' ' || categories || ' ') LIKE ?"
+            out.update(r[0] for r in self.conn.execute(q, (f"% {cat} %",)))
+        return out

@@ -1,0 +1,78 @@
+"""Fixtures shared by every test: an isolated PAPERFEED_HOME, a fresh store, a Library, shared data.
+
+Test modules should use the fixtures (``store``, ``lib``, ``shared_data``, ``data_file``) rather than
+``from conftest import ...``: tests/ has no __init__.py files, so another directory's conftest.py
+can shadow this module's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from paperfeed.config import load_settings
+from paperfeed.library import Library
+from paperfeed.store.sqlite import SqliteStore
+
+DATA = (Path(__file__).parents[1] / ".." / "shared" / "data").resolve()
+
+
+def requires_data(name: str) -> pytest.MarkDecorator:
+    """A skipif mark for tests that need ``shared/data/<name>``."""
+    return pytest.mark.skipif(not (DATA / name).is_file(), reason=f"shared data file {name} is not present")
+
+
+@pytest.fixture(autouse=True)
+def paperfeed_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own PAPERFEED_HOME and no PAPERFEED_DB / PAPERFEED_MODEL from outside."""
+    home = tmp_path / "paperfeed-home"
+    home.mkdir()
+    monkeypatch.setenv("PAPERFEED_HOME", str(home))
+    monkeypatch.delenv("PAPERFEED_DB", raising=False)
+    monkeypatch.delenv("PAPERFEED_MODEL", raising=False)
+    return home
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    """A fresh, migrated SqliteStore in the test's temporary directory."""
+    s = SqliteStore(tmp_path / "store.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Iterator[Library]:
+    """A Library on a fresh database file in the test's temporary directory."""
+    library = Library(load_settings(tmp_path / "lib.db"))
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared data directory (may not exist on every machine)."""
+    return DATA
+
+
+@pytest.fixture
+def data_file() -> Callable[[str], Path]:
+    """``data_file(name)``: the path of a shared data file, or skip the test when it is missing."""
+
+    def get(name: str) -> Path:
+        path = DATA / name
+        if not path.is_file():
+            pytest.skip(f"shared data file {name} is not present")
+        return path
+
+    return get
+
+
+@pytest.fixture
+def test_embedder():
+    """The deterministic hashing embedder (no model files)."""
+    from paperfeed.embed.hashing import HashingEmbedder
+
+    return HashingEmbedder(dim=64)
