@@ -24,17 +24,11 @@ def main(db: str | None) -> None:
 
 
 def _register() -> None:
-    from paperfeed.cli import library_cmds
+    from paperfeed.cli import library_cmds, profile_cmds, search_cmds
 
-    for mod in (library_cmds,):
+    for mod in (library_cmds, search_cmds, profile_cmds):
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
-    try:
-        from paperfeed.cli import search_cmds
-    except ImportError:  # search front end not installed in this build
-        return
-    for cmd in search_cmds.COMMANDS:
-        main.add_command(cmd)
 
 
 _register()

@@ -14,7 +14,7 @@ from rich.console import Console
 from paperfeed.config import load_settings
 from paperfeed.errors import PaperfeedError
 
-console = Console(highlight=False, soft_wrap=False)
+console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
 
 

@@ -62,6 +62,9 @@ class ExactIndex:
         ids, vecs = check_batch(ids, vecs, self.dim)
         rows = np.fromiter((self._rows.get(i, -1) for i in ids.tolist()), np.int64, len(ids))
         old = rows >= 0
+        if not old.any():  # the common case: skip copying the batch
+            self._append(ids, vecs)
+            return
         self._vecs[rows[old]] = vecs[old]
         self._append(ids[~old], vecs[~old])
 

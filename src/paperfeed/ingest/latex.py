@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 __all__ = [
+    "ARXIV_ID_PATTERN",
     "ARXIV_ID_RE",
     "arxiv_from_doi",
     "arxiv_version",
@@ -25,6 +26,7 @@ __all__ = [
     "find_doi",
     "iso_date",
     "latex_to_text",
+    "month_number",
 ]
 
 # --------------------------------------------------------------------- LaTeX
@@ -223,7 +225,9 @@ def latex_to_text(s: str) -> str:
 
 # -------------------------------------------------------------- text helpers
 
-_ID_CORE = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+ARXIV_ID_PATTERN = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+"""Regex source for one arXiv id, new (2401.01234v2) or old style (hep-th/9901001)."""
+_ID_CORE = ARXIV_ID_PATTERN
 ARXIV_ID_RE = re.compile(rf"^{_ID_CORE}$")
 _ARXIV_REF = re.compile(
     rf"(?:\barxiv\s*:\s*|arxiv\.org/(?:abs|pdf|html)/)({_ID_CORE})(?![\d])", re.IGNORECASE
@@ -329,5 +333,5 @@ def _rfc2822(text: str) -> str | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc)
+        dt = dt.astimezone(UTC)
     return dt.date().isoformat()

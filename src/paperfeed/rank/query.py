@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from paperfeed import normalize
 
-STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "via", "with", "we", "our", "using", "based", "towards", "toward"]
-)
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
+    "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "via", "with", "we", "our",
+    "using", "based", "towards", "toward",
+})
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -183,6 +183,11 @@ class SqliteStore(ProfileStoreMixin):
         self._insert_many(new)
         for pid, (_, merged) in changed.items():
             self._update(pid, merged)
+        if new or changed:
+            self.conn.execute(
+                "INSERT INTO meta(name, value) VALUES ('papers_generation', '1') ON CONFLICT(name) "
+                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         self.conn.executemany(
             "INSERT OR REPLACE INTO paper_sources(source, record_key, paper_id, record_hash) VALUES (?,?,?,?)",
             [(source, k, out[s][1], h) for (k, h), s in zip(idents, slots, strict=True)],
@@ -293,13 +298,27 @@ class SqliteStore(ProfileStoreMixin):
         pid = self.resolve_id(ref)
         return self.papers_by_ids([pid])[0] if pid is not None else None
 
-    def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
-        """Papers for row ids, in the given order (missing ids are dropped)."""
+    def papers_map(self, ids: Sequence[int]) -> dict[int, Paper]:
+        """Papers for row ids, keyed by id (missing ids are absent)."""
         found: dict[int, Paper] = {}
         for chunk in _chunks(list(ids)):
             q = f"SELECT {PAPER_COLS} FROM papers WHERE id IN ({','.join('?' * len(chunk))})"
             for row in self.conn.execute(q, chunk):
                 found[row[0]] = row_to_paper(row)
+        return found
+
+    def papers_meta(self, ids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], str | None]]:
+        """(categories, date) per row id: what the ranker needs without the text."""
+        out: dict[int, tuple[tuple[str, ...], str | None]] = {}
+        for chunk in _chunks(list(ids)):
+            q = f"SELECT id, categories, date FROM papers WHERE id IN ({','.join('?' * len(chunk))})"
+            for pid, cats, d in self.conn.execute(q, chunk):
+                out[pid] = (tuple(cats.split()), d)
+        return out
+
+    def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
+        """Papers for row ids, in the given order (missing ids are dropped)."""
+        found = self.papers_map(ids)
         return [found[i] for i in ids if i in found]
 
     def ids_for_keys(self, keys: Sequence[str]) -> dict[str, int]:
@@ -358,6 +377,15 @@ class SqliteStore(ProfileStoreMixin):
         """Papers with an author whose matching key equals ``key``."""
         rows = self.conn.execute("SELECT paper_id FROM paper_authors WHERE author_key = ?", (key,))
         return [r[0] for r in rows]
+
+    def text_hashes(self) -> list[tuple[int, str]]:
+        """(id, text_hash) of every paper, by id."""
+        return self.conn.execute("SELECT id, text_hash FROM papers ORDER BY id").fetchall()
+
+    def change_token(self) -> str:
+        """A string that changes whenever any paper is added, changed or removed."""
+        row = self.conn.execute("SELECT value FROM meta WHERE name = 'papers_generation'").fetchone()
+        return f"{row[0] if row else 0}:{self.count()}"
 
     def count(self) -> int:
         """Number of papers."""

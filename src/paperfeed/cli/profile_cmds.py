@@ -1,0 +1,176 @@
+"""profile create/list/show/delete/remove, feed, like/dislike/unlike, mute-author/mute-category."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from paperfeed.cli.common import console, json_option, print_json, with_library
+from paperfeed.cli.render import paper_lines
+from paperfeed.cli.search_cmds import hit_dict, print_hits
+from paperfeed.export import paper_dict
+from paperfeed.library import Library
+
+
+@click.group()
+def profile() -> None:
+    """Researcher profiles: own papers, liked papers, interests."""
+
+
+@profile.command(name="create")
+@click.argument("name")
+@click.option("--from", "files", multiple=True, help="A file of the profile's papers (any ingest format).")
+@click.option("--keys", "keys", multiple=True, help="Paper keys to add (repeatable; space-separated ok).")
+@click.option("--author", help="Add the library's papers by this author (matched by normalised name).")
+@click.option("--interests", help="Free-text interests, e.g. \"efficient long-context inference; KV cache\".")
+@json_option
+@with_library
+def profile_create(lib: Library, name: str, files: tuple[str, ...], keys: tuple[str, ...], author: str | None,
+                   interests: str | None, as_json: bool) -> None:
+    """Create a profile, or add to an existing one.
+
+    \b
+    Examples:
+      paperfeed profile create jane --from my-papers.bib --from publication-page.txt
+      paperfeed profile create jane --keys arxiv:2401.01325 --keys arxiv:2402.00001
+      paperfeed profile create jane --author "Jane Doe" --interests "KV cache; long context"
+    """
+    all_keys = [k for chunk in keys for k in chunk.split()]
+    res = lib.create_profile(name, files=files, keys=all_keys, author=author, interests=interests)
+    if as_json:
+        print_json(res)
+        return
+    console.print(f"profile [bold]{escape(name)}[/bold]: {res['papers_added']} papers added")
+    if author:
+        console.print(f"author {escape(author)!s}: {res['author_match_count']} papers matched"
+                      + (" (" + ", ".join(res["author_matches"][:5]) + (", ..." if res["author_match_count"] > 5
+                                                                          else "") + ")"
+                         if res["author_matches"] else ""))
+    if res["from_files"] and res["from_files"]["rejected"]:
+        console.print(f"{len(res['from_files']['rejected'])} records rejected (see --json)")
+
+
+@profile.command(name="list")
+@json_option
+@with_library
+def profile_list(lib: Library, as_json: bool) -> None:
+    """All profiles."""
+    rows = lib.profiles()
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no profiles yet: paperfeed profile create NAME --from my-papers.bib")
+    for r in rows:
+        console.print(f"[bold]{escape(r['name'])}[/bold]  {r['papers']} papers, {r['liked']} liked, "
+                      f"{r['disliked']} disliked" + (f"  <{escape(r['email'])}>" if r["email"] else ""))
+
+
+@profile.command(name="show")
+@click.argument("name")
+@json_option
+@with_library
+def profile_show(lib: Library, name: str, as_json: bool) -> None:
+    """A profile's papers, interests, feedback and mutes."""
+    rec = lib.profile(name)
+    if as_json:
+        out = {k: v for k, v in rec.items() if not k.endswith("_ids")}
+        for k in ("paper", "liked", "disliked"):
+            out[k] = [paper_dict(p) for p in rec[k]]
+        out["papers"] = out.pop("paper")
+        print_json(out)
+        return
+    console.print(f"[bold]{escape(rec['name'])}[/bold]")
+    if rec["interests"]:
+        console.print(f"interests: {escape(rec['interests'])}")
+    if rec["authors"]:
+        console.print(f"follows: {escape(', '.join(rec['authors']))}")
+    for title, papers in (("papers", rec["paper"]), ("liked", rec["liked"]), ("disliked", rec["disliked"])):
+        console.print(f"[bold]{title}[/bold] ({len(papers)})")
+        for p in papers:
+            paper_lines(p, prefix="  ")
+    for kind in ("muted_authors", "muted_categories"):
+        if rec[kind]:
+            console.print(f"{kind.replace('_', ' ')}: {escape(', '.join(rec[kind]))}")
+
+
+@profile.command(name="delete")
+@click.argument("name")
+@with_library
+def profile_delete(lib: Library, name: str) -> None:
+    """Delete a profile (its papers stay in the library)."""
+    lib.delete_profile(name)
+    console.print(f"deleted profile {escape(name)}")
+
+
+@profile.command(name="remove")
+@click.argument("name")
+@click.argument("keys", nargs=-1, required=True)
+@with_library
+def profile_remove(lib: Library, name: str, keys: tuple[str, ...]) -> None:
+    """Take papers out of a profile (they stay in the library)."""
+    n = lib.remove_profile_papers(name, keys)
+    console.print(f"removed {n} papers from {escape(name)}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--since", help="Only papers dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Only papers dated on or before YYYY-MM-DD.")
+@click.option("--category", help="Only papers in this arXiv category.")
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@json_option
+@with_library
+def feed(lib: Library, name: str, since: str | None, until: str | None, category: str | None, limit: int,
+         as_json: bool) -> None:
+    """New papers ranked for a profile, each with the reason it was picked.
+
+    \b
+    Examples:
+      paperfeed feed jane
+      paperfeed feed jane --since 2026-06-01 --category cs.LG --json
+    """
+    hits = lib.feed(name, since=since, until=until, category=category, limit=limit)
+    if as_json:
+        print_json([hit_dict(h) for h in hits])
+        return
+    print_hits(hits, False, empty="nothing to recommend: add papers or interests to the profile")
+
+
+def _feedback_command(action: str, doc: str) -> click.Command:
+    @click.command(name=action, help=doc)
+    @click.argument("keys", nargs=-1, required=True)
+    @click.option("--profile", "name", required=True, help="The profile this feedback is for.")
+    @with_library
+    def cmd(lib: Library, keys: tuple[str, ...], name: str) -> None:
+        for key in keys:
+            lib.feedback(name, key, action)
+        console.print(f"{action}d {len(keys)} paper(s) for {escape(name)}" if action != "unlike"
+                      else f"cleared feedback on {len(keys)} paper(s) for {escape(name)}")
+
+    return cmd
+
+
+def _mute_command(kind: str, on: bool) -> click.Command:
+    verb = "mute" if on else "unmute"
+
+    @click.command(name=f"{verb}-{kind}", help=f"{verb.capitalize()} a{'n' if kind == 'author' else ''} {kind} "
+                                                f"in a profile's feed.")
+    @click.argument("value")
+    @click.option("--profile", "name", required=True)
+    @with_library
+    def cmd(lib: Library, value: str, name: str) -> None:
+        lib.mute(name, kind, value, on)
+        console.print(f"{verb}d {kind} {escape(value)} for {escape(name)}")
+
+    return cmd
+
+
+COMMANDS = [
+    profile, feed,
+    _feedback_command("like", "Like papers: the feed shows more like them."),
+    _feedback_command("dislike", "Dislike papers: the feed shows fewer like them."),
+    _feedback_command("unlike", "Clear your like or dislike of papers."),
+    _mute_command("author", True), _mute_command("author", False),
+    _mute_command("category", True), _mute_command("category", False),
+]

@@ -1,0 +1,121 @@
+"""embed, search, similar, models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from paperfeed.cli.common import console, json_option, print_json, with_library
+from paperfeed.cli.library_cmds import embed_with_progress
+from paperfeed.cli.render import hit_lines
+from paperfeed.errors import PaperfeedError
+from paperfeed.library import Library
+from paperfeed.models import Hit
+from paperfeed.rank.search import MODES
+
+
+def hit_dict(h: Hit) -> dict:
+    """JSON shape of a hit: key, title, score, why, plus a few paper fields."""
+    p = h.paper
+    d = {"key": h.key, "title": p.title if p else "", "score": h.score, "why": h.why}
+    if p is not None:
+        d.update({"authors": list(p.authors), "date": p.date, "categories": list(p.categories),
+                  "arxiv_id": p.arxiv_id, "doi": p.doi})
+    return d
+
+
+def print_hits(hits: list[Hit], as_json: bool, empty: str = "no results") -> None:
+    """Hits as JSON or as terminal lines."""
+    if as_json:
+        print_json([hit_dict(h) for h in hits])
+        return
+    if not hits:
+        console.print(empty)
+    for rank, h in enumerate(hits, 1):
+        hit_lines(rank, h)
+
+
+model_option = click.option("--model", "model_id", default=None, help="Embedding model id (see `paperfeed models`).")
+
+
+@click.command()
+@model_option
+@with_library
+def embed(lib: Library, model_id: str | None) -> None:
+    """Embed papers that are new or changed (resumable: interrupting loses at most one batch)."""
+    n = embed_with_progress(lib, model_id, quiet=False)
+    console.print(f"embedded {n} papers" if n else "all papers already embedded")
+
+
+@click.command()
+@click.argument("query")
+@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--since", help="Only papers dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Only papers dated on or before YYYY-MM-DD.")
+@click.option("--category", help="Only papers in this arXiv category, e.g. cs.CL.")
+@model_option
+@json_option
+@with_library
+def search(lib: Library, query: str, mode: str, limit: int, since: str | None, until: str | None,
+           category: str | None, model_id: str | None, as_json: bool) -> None:
+    """Search by keywords and meaning (hybrid by default).
+
+    \b
+    Syntax: words, "exact phrase", au:"Jane Doe", cat:cs.LG, -excluded, since:2025-06-01
+    Examples:
+      paperfeed search "kv cache compression for long context" --since 2025-06-01
+      paperfeed search 'au:"Jane Doe" cat:cs.LG "mixture of experts" -vision'
+    """
+    hits = lib.search(query, mode=mode, limit=limit, since=since, until=until, category=category,
+                      model_id=model_id)
+    print_hits(hits, as_json)
+
+
+@click.command()
+@click.argument("key", required=False)
+@click.option("--text", help="Find papers similar to this text (e.g. a pasted abstract).")
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the text from a file.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@model_option
+@json_option
+@with_library
+def similar(lib: Library, key: str | None, text: str | None, file: Path | None, limit: int,
+            model_id: str | None, as_json: bool) -> None:
+    """Papers similar to a paper in the library, or to a pasted abstract.
+
+    \b
+    Examples:
+      paperfeed similar arxiv:2401.01325
+      paperfeed similar --text "We propose a method for ..."
+      paperfeed similar --file abstract.txt
+    """
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise PaperfeedError(f"{file}: not UTF-8 text") from None
+    if (key is None) == (text is None):
+        raise PaperfeedError("give either a paper KEY or --text/--file")
+    print_hits(lib.similar(ref=key, text=text, limit=limit, model_id=model_id), as_json)
+
+
+@click.command()
+@json_option
+def models(as_json: bool) -> None:
+    """Embedding models paperfeed can use, their dimensions, and the default."""
+    from paperfeed.embed.registry import available_models
+
+    rows = available_models()
+    if as_json:
+        print_json(rows)
+        return
+    for m in rows:
+        flag = " (default)" if m.get("default") else ""
+        ok = "" if m.get("installed", True) else "  [not installed]"
+        console.print(f"[bold]{m['id']}[/bold]{flag}  dim {m['dim']}  {m.get('description', '')}{ok}")
+
+
+COMMANDS = [embed, search, similar, models]

@@ -1,0 +1,186 @@
+"""Keyword (FTS5 BM25), semantic (vector index) and hybrid (RRF) search, and similar papers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from paperfeed.errors import PaperfeedError
+from paperfeed.models import Hit, Paper
+from paperfeed.rank.fusion import rrf
+from paperfeed.rank.query import (
+    STOPWORDS,
+    Query,
+    constraint_expression,
+    excluded_expression,
+    fts_expression,
+    parse_query,
+)
+
+MODES = ("hybrid", "semantic", "keyword")
+RRF_K = 60.0
+"""Reciprocal-rank-fusion constant: score = sum(w / (RRF_K + rank)). Larger flattens the ranks."""
+HYBRID_WEIGHTS = (1.0, 1.0)
+"""Weights of (keyword, semantic) lists in hybrid fusion."""
+POOL = 100
+"""How many results each side contributes to fusion."""
+EXACT_FILTER_MAX = 50_000
+"""With filters matching at most this many papers, semantic search scores them exactly."""
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
+
+
+@dataclass
+class Filters:
+    """Restrictions from options and query syntax."""
+
+    since: str | None = None
+    until: str | None = None
+    category: str | None = None
+
+
+class Searcher:
+    """Runs searches against one store, one embedder and its vector index."""
+
+    def __init__(self, store, embedder, index_provider) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._index = index_provider
+
+    # ---- public ----------------------------------------------------------------
+
+    def search(self, raw: str, mode: str = "hybrid", limit: int = 20, filters: Filters | None = None) -> list[Hit]:
+        """Hits for a query string in the query syntax (see rank/query.py)."""
+        if mode not in MODES:
+            raise PaperfeedError(f"unknown search mode {mode!r}; choose one of: {', '.join(MODES)}")
+        q = parse_query(raw)
+        f = filters or Filters()
+        f = Filters(q.since or f.since, q.until or f.until, f.category)
+        if not q.dense_text and not q.has_constraints:
+            raise PaperfeedError("empty query: give some words, a \"phrase\", au:NAME or cat:CATEGORY")
+        pool = max(POOL, limit)
+        kw = self._keyword(q, f, pool) if mode in ("keyword", "hybrid") else []
+        dense = self._semantic(q, f, pool) if mode in ("semantic", "hybrid") and q.dense_text else []
+        if mode == "keyword" or (mode == "hybrid" and not dense):
+            ranked = kw[:limit]
+        elif mode == "semantic" or not kw:
+            ranked = dense[:limit]
+        else:
+            ranked = rrf([[i for i, _ in kw], [i for i, _ in dense]], k=RRF_K, weights=HYBRID_WEIGHTS)[:limit]
+        return self._hits(ranked, q, dict(kw), dict(dense))
+
+    def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20) -> list[Hit]:
+        """Papers like a stored paper (by key) or like a pasted text, hybrid."""
+        exclude: set[int] = set()
+        if ref is not None:
+            pid = self.store.resolve_id(ref)
+            if pid is None:
+                raise PaperfeedError(f"no paper {ref!r} in the library")
+            paper = self.store.papers_by_ids([pid])[0]
+            text = f"{paper.title}. {paper.abstract}".strip(". ")
+            exclude.add(pid)
+            vec = self.store.vectors_for(self.embedder.model_id, [pid], self.embedder.dim).get(pid)
+        else:
+            vec = None
+        if not text or not text.strip():
+            raise PaperfeedError("nothing to compare: the paper has no title or abstract, or the text is empty")
+        if vec is None:
+            vec = self.embedder.embed_batch([text])[0]
+        pool = max(POOL, limit)
+        dense = [(i, s) for i, s in self._index().query(vec, pool + len(exclude), exclude=exclude)][:pool]
+        words = _content_words(text, 40)
+        kw = []
+        if words:
+            expr = " OR ".join(f'"{w}"' for w in words)
+            kw = [(i, s) for i, s in self.store.search_fts(expr, pool + 1) if i not in exclude][:pool]
+        ranked = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=(1.0, 0.5))[:limit]
+        q = Query(raw=text, words=words)
+        return self._hits(ranked, q, dict(kw), dict(dense))
+
+    # ---- parts -----------------------------------------------------------------
+
+    def _keyword(self, q: Query, f: Filters, pool: int) -> list[tuple[int, float]]:
+        expr = fts_expression(q)
+        if not expr:
+            return []
+        return self.store.search_fts(expr, pool, f.since, f.until, f.category)
+
+    def _allowed(self, q: Query, f: Filters) -> set[int] | None:
+        """Ids the semantic side may return, or None for all."""
+        allowed: set[int] | None = None
+        if f.since or f.until or f.category:
+            allowed = set(self.store.filter_ids(f.since, f.until, f.category).tolist())
+        expr = constraint_expression(q)
+        if expr:
+            ids = {i for i, _ in self.store.search_fts(expr, 10**7, f.since, f.until, f.category)}
+            allowed = ids if allowed is None else allowed & ids
+        ex = excluded_expression(q)
+        if ex:
+            banned = {i for i, _ in self.store.search_fts(ex, 10**7)}
+            if allowed is None:
+                allowed = set(self.store.filter_ids().tolist())
+            allowed -= banned
+        return allowed
+
+    def _semantic(self, q: Query, f: Filters, pool: int) -> list[tuple[int, float]]:
+        vec = self.embedder.embed_batch([q.dense_text])[0]
+        allowed = self._allowed(q, f)
+        if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
+            if not allowed:
+                return []
+            got = self.store.vectors_for(self.embedder.model_id, sorted(allowed), self.embedder.dim)
+            if not got:
+                return []
+            ids = np.fromiter(got.keys(), dtype=np.int64, count=len(got))
+            sims = np.stack(list(got.values())) @ vec
+            top = np.argsort(-sims)[:pool]
+            return [(int(ids[j]), float(sims[j])) for j in top]
+        index = self._index()
+        if allowed is None:
+            return index.query(vec, pool)
+        k = pool * 4
+        while True:
+            res = [(i, s) for i, s in index.query(vec, k) if i in allowed]
+            if len(res) >= pool or k >= len(index):
+                return res[:pool]
+            k *= 4
+
+    def _hits(self, ranked: list[tuple[int, float]], q: Query, kw: dict[int, float],
+              dense: dict[int, float]) -> list[Hit]:
+        by_id = self.store.papers_map([i for i, _ in ranked])
+        out = []
+        for pid, score in ranked:
+            p = by_id.get(pid)
+            if p is None:
+                continue
+            out.append(Hit(key=p.key, score=round(float(score), 6), why=_why(p, q, kw.get(pid), dense.get(pid)),
+                           paper=p))
+        return out
+
+
+def _content_words(text: str, n: int) -> list[str]:
+    """The n most frequent non-stopword words of a text."""
+    counts = Counter(w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2)
+    return [w for w, _ in counts.most_common(n)]
+
+
+def _why(p: Paper, q: Query, kw: float | None, dense: float | None) -> str:
+    """Which part of the query matched: terms found in title/abstract, and meaning similarity."""
+    parts = []
+    if kw is not None:
+        text_t, text_a = p.title.lower(), p.abstract.lower()
+        in_title = [t for t in q.terms if t in text_t]
+        in_abs = [t for t in q.terms if t in text_a and t not in in_title]
+        if in_title:
+            parts.append("title matches " + ", ".join(in_title[:5]))
+        if in_abs:
+            parts.append("abstract mentions " + ", ".join(in_abs[:5]))
+        if q.authors:
+            parts.append("author " + ", ".join(q.authors))
+        if not (in_title or in_abs or q.authors):
+            parts.append("keyword match")
+    if dense is not None:
+        parts.append(f"close in meaning (cosine {dense:.2f})")
+    return "; ".join(parts)
