@@ -266,10 +266,12 @@ class Library:
     def feed(self, name: str, since: str | None = None, until: str | None = None,
              category: str | None = None, limit: int = 20, exclude: Iterable[int] = (),
              model_id: str | None = None) -> list[Hit]:
-        """The profile's ranked, explained feed (read-only)."""
+        """The profile's ranked, explained feed (read-only); delivered papers are left out."""
         from paperfeed.rank.feed import FeedRanker, FeedRequest
 
-        rec = self.store.profile_record(self._profile_id(name))
+        prof_id = self._profile_id(name)
+        rec = self.store.profile_record(prof_id)
+        exclude = set(exclude) | self.store.delivered_ids(prof_id)
         emb = self.embedder(model_id)
         ranker = FeedRanker(self.store, emb, self.vector_index(emb.model_id), self.lexical_index())
         req = FeedRequest(rec, since, until, category, limit, frozenset(exclude))

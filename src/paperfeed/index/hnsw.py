@@ -83,6 +83,16 @@ class HnswIndex:
         """Bytes usearch reports as allocated."""
         return int(self._index.memory_usage)
 
+    @property
+    def expansion_search(self) -> int:
+        """Candidate list size at query time: higher is slower and more accurate."""
+        return int(self._params["expansion_search"])
+
+    @expansion_search.setter
+    def expansion_search(self, value: int) -> None:
+        self._params["expansion_search"] = int(value)
+        self._index.expansion_search = int(value)
+
     def ids(self) -> np.ndarray:
         """All stored ids as int64."""
         return np.asarray(self._index.keys, dtype=np.uint64).astype(np.int64)

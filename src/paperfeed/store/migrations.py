@@ -107,6 +107,55 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (profile_id, kind, value)
     ) WITHOUT ROWID;
     """,
+    # 4: delivery (digests and what each delivered) and fetch cursors (issue: daily pipeline)
+    """
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL DEFAULT 'email',
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        message_id TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        error TEXT
+    );
+    CREATE INDEX digests_profile ON digests(profile_id, status);
+    CREATE TABLE deliveries (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (profile_id, paper_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE fetch_cursors (
+        source TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+    # 5: web users, sessions, API tokens; profiles owned by a user (issue: web app)
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE profiles ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -129,3 +129,11 @@ class ProfileStoreMixin:
             q = "SELECT id FROM papers WHERE (' ' || categories || ' ') LIKE ?"
             out.update(r[0] for r in self.conn.execute(q, (f"% {cat} %",)))
         return out
+
+    def delivered_ids(self, profile_id: int) -> set[int]:
+        """Papers already delivered to a profile (or in a digest whose sending is unresolved)."""
+        q = (
+            "SELECT d.paper_id FROM deliveries d JOIN digests g ON g.id = d.digest_id "
+            "WHERE d.profile_id = ? AND g.status IN ('sent', 'sending')"
+        )
+        return {r[0] for r in self.conn.execute(q, (profile_id,))}
