@@ -13,8 +13,9 @@ Usage::
 
 The synthetic vectors mimic sentence embeddings of papers: a shared direction
 (anisotropy), topics, sub-topics, a low-rank within-topic spread and isotropic
-noise, tuned so that nearest-neighbour cosines (~0.8) and random-pair cosines
-(~0.1) resemble all-MiniLM-L6-v2 embeddings of arXiv abstracts.
+noise. The median random-pair cosine (~0.25) matches all-MiniLM-L6-v2 embeddings
+of 500 arXiv abstracts from shared/data; at 170k vectors the median cosine to
+the nearest neighbour is ~0.81 and to the 10th ~0.78.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ def clustered_vectors(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
     out = np.empty((n, dim), np.float32)
     for start in range(0, n, 65_536):
         m = min(65_536, n - start)
-        x = 0.6 * mean + subs[rng.integers(0, len(subs), m)]
+        x = 1.0 * mean + subs[rng.integers(0, len(subs), m)]
         x += rng.standard_normal((m, 64)).astype(np.float32) @ basis * (0.7 / 8)
-        x += rng.standard_normal((m, dim)).astype(np.float32) * (0.6 / np.sqrt(dim))
+        x += rng.standard_normal((m, dim)).astype(np.float32) * (0.7 / np.sqrt(dim))
         out[start : start + m] = _unit(x)
     return out
 

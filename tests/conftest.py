@@ -71,7 +71,7 @@ def data_file() -> Callable[[str], Path]:
 
 
 @pytest.fixture
-def test_embedder():
+def hashing_embedder():
     """The deterministic hashing embedder (no model files)."""
     from paperfeed.embed.hashing import HashingEmbedder
 

@@ -333,7 +333,7 @@ papers = st.builds(
 
 
 @given(papers)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_normalize_paper_is_idempotent(p: Paper) -> None:
     once = normalize.normalize_paper(p)
     assert normalize.normalize_paper(once) == once

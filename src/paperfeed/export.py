@@ -10,6 +10,7 @@ from typing import TextIO
 import orjson
 
 from paperfeed.models import Paper
+from paperfeed.normalize import ascii_fold
 
 CSV_COLUMNS = ("key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "venue", "url")
 EXPORT_FORMATS = ("bibtex", "jsonl", "csv")
@@ -49,28 +50,39 @@ def write_csv(papers: Iterable[Paper], out: TextIO) -> int:
     return n
 
 
-_BIB_ESCAPE = re.compile(r"([&%#])")
+_BIB_ESCAPE = {"&": r"\&", "%": r"\%", "#": r"\#", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "~": r"\textasciitilde{}",
+               "\\": r"\textbackslash{}"}
+
+
+_MATH = re.compile(r"(\$[^$]+\$)")
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _bib_value(s: str) -> str:
-    """Brace-quoted BibTeX value with special characters escaped and braces balanced."""
-    s = _BIB_ESCAPE.sub(r"\\\1", s)
-    depth = 0
-    out = []
-    for ch in s:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            if depth == 0:
-                continue
-            depth -= 1
-        out.append(ch)
-    return "{" + "".join(out) + "}" * (depth + 1)
+    """Brace-quoted BibTeX value; the stored text is plain, so TeX specials are escaped.
+
+    Inline math ($...$) is kept verbatim when its braces balance, since readers keep math as is.
+    """
+    parts = []
+    for seg in _MATH.split(s):
+        if seg.startswith("$") and seg.endswith("$") and len(seg) > 1 and _balanced(seg):
+            parts.append(seg)
+        else:
+            parts.append("".join(_BIB_ESCAPE.get(ch, ch) for ch in seg))
+    return "{" + "".join(parts) + "}"
 
 
 def bibtex_citekey(p: Paper) -> str:
     """A readable citation key: first author's last name, year, first title word."""
-    last = re.sub(r"\W", "", p.authors[0].split()[-1]).lower() if p.authors else "anon"
+    last = re.sub(r"[^A-Za-z]", "", ascii_fold(p.authors[0].split()[-1])).lower() if p.authors else "anon"
     year = (p.date or "")[:4]
     word = next((w.lower() for w in re.findall(r"[A-Za-z]{4,}", p.title)), "paper")
     suffix = (p.arxiv_id or p.doi or p.key).replace("/", "_").replace(":", "_")

@@ -13,12 +13,13 @@ from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
+from paperfeed.library_delivery import DeliveryMixin
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.search import Filters, Searcher
 from paperfeed.store.base import Store, open_store
 
 
-class Library:
+class Library(DeliveryMixin):
     """One paper library: ingest, read, embed, search, recommend."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:

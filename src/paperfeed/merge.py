@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rapidfuzz import fuzz
@@ -33,7 +34,12 @@ def _earlier_date(a: str | None, b: str | None) -> str | None:
 def merge(old: Paper, new: Paper) -> Paper:
     """Merge ``new`` into ``old``; a newer arXiv version's text wins, else the richest value."""
     newer = (new.version or 0) > (old.version or 0)
-    if newer:
+    older = new.version is not None and (old.version or 0) > new.version
+    if older:
+        # the stored record is a later version: its text stands, gaps are filled
+        title, abstract = old.title or new.title, old.abstract or new.abstract
+        authors = old.authors or new.authors
+    elif newer:
         title = new.title or old.title
         abstract = new.abstract or old.abstract
         authors = new.authors or old.authors
@@ -57,11 +63,22 @@ def merge(old: Paper, new: Paper) -> Paper:
         updated=updated,
         venue=_longer(old.venue, new.venue),
         url=old.url or new.url,
-        comments=(new.comments or old.comments) if newer else _longer(old.comments, new.comments),
+        comments=(new.comments or old.comments) if newer else (
+            (old.comments or new.comments) if older else _longer(old.comments, new.comments)),
         journal_ref=_longer(old.journal_ref, new.journal_ref),
         version=max(filter(None, (old.version, new.version)), default=None),
         sources=tuple(dict.fromkeys(old.sources + new.sources)),
     )
+
+
+_NUMBERS = re.compile(r"\b(?:\d+|[ivx]{1,4})\b")
+
+
+def titles_close(ka: str, kb: str) -> bool:
+    """Near-identical title keys that also agree on every number (Part I vs Part II differ)."""
+    if not ka or not kb or fuzz.ratio(ka, kb) < FUZZY_TITLE_MIN:
+        return False
+    return _NUMBERS.findall(ka) == _NUMBERS.findall(kb)
 
 
 def same_paper_fuzzy(a: Paper, b: Paper) -> bool:
@@ -71,7 +88,7 @@ def same_paper_fuzzy(a: Paper, b: Paper) -> bool:
     if a.doi and b.doi and a.doi != b.doi:
         return False
     ka, kb = normalize.title_key(a.title), normalize.title_key(b.title)
-    if not ka or not kb or fuzz.ratio(ka, kb) < FUZZY_TITLE_MIN:
+    if not titles_close(ka, kb):
         return False
     authors_a = {normalize.author_key(n) for n in a.authors}
     authors_b = {normalize.author_key(n) for n in b.authors}

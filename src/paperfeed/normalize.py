@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 import unicodedata
@@ -9,11 +10,14 @@ from dataclasses import replace
 
 from paperfeed.models import Paper
 
-_NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(?:v(\d+))?(?![\w.])")
-_OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z.-]*[a-z](?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?(?!\w)", re.I)
+_NEW_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v(\d+))?(?!\d|\.\d)")
+_OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z-]*)(?:\.[a-z]{2})?/(\d{7})(?:v(\d+))?(?!\d)", re.I)
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.I)
 _NONWORD = re.compile(r"[\W_]+", re.UNICODE)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                       "ß": "ss", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"})
 _NULLS = {"", "null", "none", "nan", "n/a", "-", "et al", "et al.", "others"}
 
 
@@ -36,8 +40,8 @@ def arxiv_id(raw: str | None) -> tuple[str | None, int | None]:
         return m.group(1), int(m.group(2)) if m.group(2) else None
     m = _OLD_ID.search(s)
     if m:
-        archive, num = m.group(1).split("/")
-        return f"{archive.lower()}/{num}", int(m.group(2)) if m.group(2) else None
+        # the subject class (math.AG/...) is not part of the canonical id
+        return f"{m.group(1).lower()}/{m.group(2)}", int(m.group(3)) if m.group(3) else None
     return None, None
 
 
@@ -48,7 +52,11 @@ def doi(raw: str | None) -> str | None:
     m = _DOI.search(raw.strip())
     if not m:
         return None
-    return m.group(1).rstrip(".,;)]}").lower()
+    d = m.group(1).rstrip(".,;")
+    for close, open_ in ((")", "("), ("]", "["), ("}", "{")):
+        while d.endswith(close) and d.count(close) > d.count(open_):
+            d = d[:-1].rstrip(".,;")
+    return d.lower() if not d.endswith("/") else None
 
 
 def title_key(title: str) -> str:
@@ -62,17 +70,24 @@ def author_name(raw: str) -> str:
     s = clean_text(raw).strip(" ,;*†‡")
     if "," in s:
         parts = [p.strip() for p in s.split(",") if p.strip().lower() not in _NULLS]
-        if len(parts) == 2 and not parts[1].lower().startswith(("jr", "sr", "ii", "iii")):
+        if len(parts) == 2 and parts[1].lower() not in _SUFFIXES:
             s = f"{parts[1]} {parts[0]}"
+        elif len(parts) == 3 and parts[1].lower() in _SUFFIXES:
+            s = f"{parts[2]} {parts[0]} {parts[1]}"
         else:
             s = " ".join(parts)
     return s if s.lower() not in _NULLS else ""
 
 
+def ascii_fold(s: str) -> str:
+    """Strip accents and fold letters like ł, ø, æ to ASCII look-alikes."""
+    folded = unicodedata.normalize("NFKD", s.translate(_FOLD))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
 def author_key(name: str) -> str:
     """Matching key: ASCII-folded, lower-case "first-initial lastname"."""
-    folded = unicodedata.normalize("NFKD", name)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    folded = ascii_fold(name).lower()
     tokens = [t for t in _NONWORD.split(folded) if t]
     if not tokens:
         return ""
@@ -103,9 +118,10 @@ def date(raw: str | None) -> str | None:
         return None
     if mo is None or not 1 <= int(mo) <= 12:
         return y
-    if d is None or not 1 <= int(d) <= 31:
+    try:
+        return _dt.date(int(y), int(mo), int(d)).isoformat() if d else f"{y}-{int(mo):02d}"
+    except ValueError:
         return f"{y}-{int(mo):02d}"
-    return f"{y}-{int(mo):02d}-{int(d):02d}"
 
 
 def paper_key(arxiv: str | None, doi_: str | None, title: str) -> str:

@@ -102,7 +102,7 @@ def test_repeated_id_in_one_batch_keeps_last(make_index, unit_vectors) -> None:
     idx.add(np.array([7, 8, 7]), v)
     assert len(idx) == 2
     assert idx.query(v[2], 1)[0][0] == 7
-    assert idx.query(v[0], 2)[0] != (7, pytest.approx(1.0, abs=1e-5))
+    assert dict(idx.query(v[0], 2))[7] == pytest.approx(float(v[0] @ v[2]), abs=1e-5)
 
 
 def test_remove(index: VectorIndex, vecs: np.ndarray) -> None:
@@ -143,6 +143,13 @@ def test_empty_index(make_index, unit_vectors, tmp_path: Path) -> None:
     assert again is not None and len(again) == 0 and again.query(q[0], 3) == []
 
 
+def test_empty_batch_is_a_no_op(make_index) -> None:
+    idx = make_index(DIM)
+    idx.add(np.array([], dtype=np.int64), np.empty((0, DIM), np.float32))
+    idx.add([], [])
+    assert len(idx) == 0
+
+
 def test_bad_input_raises_value_error(make_index, unit_vectors) -> None:
     idx = make_index(DIM)
     with pytest.raises(ValueError):
@@ -151,6 +158,8 @@ def test_bad_input_raises_value_error(make_index, unit_vectors) -> None:
         idx.add(np.array([-1]), unit_vectors(1, DIM))
     with pytest.raises(ValueError):
         idx.add(np.array([1, 2]), unit_vectors(1, DIM))
+    with pytest.raises(ValueError):
+        idx.add(np.array([1]), np.full((1, DIM), np.nan, np.float32))
     with pytest.raises(ValueError):
         idx.query(np.zeros(DIM + 1, np.float32), 3)
 

@@ -207,3 +207,53 @@ def test_real_shared_data_file(lib: Library, data_file) -> None:
     assert report.added == lib.store.count() >= n * 0.99
     again = lib.ingest([str(path)], fmt="jsonl")
     assert again.added == again.updated == 0
+
+
+# ---- auto-detection (no fmt given) --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.jsonl.gz", "listing.txt", "no-extension"])
+def test_autodetects_jsonl_by_content(lib: Library, tmp_path: Path, name: str) -> None:
+    data = jsonl_bytes([record(i) for i in range(1, 6)])
+    path = write(tmp_path / name, gzip.compress(data) if name.endswith(".gz") else data)
+    report = lib.ingest([path])
+    assert report.files[0]["format"] == "jsonl"
+    assert report.added == 5
+
+
+def test_autodetects_jsonl_on_stdin(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(jsonl_bytes([record(1), record(2)]))))
+    report = lib.ingest(["-"])
+    assert (report.files[0]["format"], report.added) == ("jsonl", 2)
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("bibtex", "export.bib"), ("csv", "export.csv"),
+                                           ("bibtex", "export.txt"), ("csv", "export.dat")])
+def test_autodetects_exported_formats(lib: Library, tmp_path: Path, fmt: str, name: str) -> None:
+    from paperfeed import export
+
+    lib.ingest([write(tmp_path / "src.jsonl", jsonl_bytes([record(i) for i in range(1, 4)]))])
+    buf = io.StringIO()
+    export.write(fmt, lib.papers(), buf)
+    path = write(tmp_path / name, buf.getvalue().encode())
+    report = lib.ingest([path])
+    assert report.files[0]["format"] == fmt
+    assert report.rejected == [] and report.added == 0 and report.unchanged + report.updated == 3
+
+
+def test_autodetect_refuses_binary(lib: Library, tmp_path: Path) -> None:
+    path = write(tmp_path / "x.jsonl", b"\x00\x01\x02binary" * 100)
+    with pytest.raises(InputError, match="x.jsonl"):
+        lib.ingest([path])
+
+
+def test_autodetects_real_shared_data(lib: Library, data_file, tmp_path: Path) -> None:
+    # the first 500 records only: papers without arXiv ids take the (slow) fuzzy-matching path
+    with gzip.open(data_file("cs-conf-ir-dm-papers-doragd.jsonl.gz"), "rb") as f:
+        head = b"".join(line for _, line in zip(range(500), f, strict=False))
+    path = write(tmp_path / "conf.jsonl.gz", gzip.compress(head))
+    report = lib.ingest([path])
+    assert report.files[0]["format"] == "jsonl"
+    assert report.rejected == [] and report.added + report.updated + report.unchanged == 500
+    assert report.added >= 490
+    assert any(p.doi and p.venue and p.date for p in lib.papers())

@@ -73,7 +73,7 @@ def test_rrf_single_list_keeps_order(ranking: list[int]) -> None:
 
 
 @given(rankings)
-def test_rrf_is_deterministic_under_list_order_for_scores(lists: list[list[int]]) -> None:
+def test_rrf_scores_do_not_depend_on_list_order(lists: list[list[int]]) -> None:
     forward = dict(rrf(lists))
     backward = dict(rrf(lists[::-1]))
     assert forward == backward

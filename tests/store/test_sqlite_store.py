@@ -276,10 +276,7 @@ def test_resolve_unknown(filled: SqliteStore, ref: str) -> None:
 
 def test_list_papers_newest_first_undated_last(filled: SqliteStore) -> None:
     titles = [p.title for p in filled.list_papers(limit=10)]
-    assert titles[:3] == ["New Paper", "Mid Paper", "Year Only Paper"] or titles[:3] == [
-        "New Paper", "Year Only Paper", "Mid Paper"]
-    assert titles[3] == "Old Paper"
-    assert titles[-1] == "Undated Paper"
+    assert titles == ["New Paper", "Mid Paper", "Year Only Paper", "Old Paper", "Undated Paper"]
     assert [p.title for p in filled.list_papers(limit=2, offset=0)] == titles[:2]
     assert [p.title for p in filled.list_papers(limit=2, offset=2)] == titles[2:4]
 
@@ -336,7 +333,7 @@ def test_stats_on_empty_store(store: SqliteStore) -> None:
 
 def test_roundtrip_of_every_field(store: SqliteStore) -> None:
     p = P(title="Ünïcode & <things> $x^2$ {braces}", abstract="Abstract with 100% \\LaTeX and \"quotes\".",
-          authors=("José García", "Bo Li"), arxiv_id="2401.01234v2", doi="10.1/x" if False else "10.1000/x1",
+          authors=("José García", "Bo Li"), arxiv_id="2401.01234v2", doi="10.1000/x1",
           categories=("cs.LG", "stat.ML"), date="2024-01-05", updated="2024-02-01", venue="ICML",
           url="https://example.org", comments="9 pages", journal_ref="ICML 2024")
     store.write_papers([p], "src")

@@ -10,6 +10,7 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 
 from paperfeed.config import load_settings
 from paperfeed.errors import PaperfeedError
@@ -21,7 +22,7 @@ err_console = Console(stderr=True, highlight=False)
 def db_option(f: Callable) -> Callable:
     """--db PATH on a command (also accepted before the command name)."""
     return click.option(
-        "--db", "db", type=click.Path(dir_okay=False), default=None, envvar="PAPERFEED_DB",
+        "--db", "db", type=click.Path(dir_okay=False), default=None,
         help="Library database file (env PAPERFEED_DB; default in the XDG data directory).",
         expose_value=True,
     )(f)
@@ -61,7 +62,7 @@ class FriendlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PaperfeedError as e:
-            err_console.print(f"[red]error:[/red] {e}", markup=True, highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {escape(str(e))}", markup=True, highlight=False, soft_wrap=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             err_console.print("interrupted; everything committed so far is kept")

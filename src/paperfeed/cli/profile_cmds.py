@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, json_option, print_json, with_library
 from paperfeed.cli.render import paper_lines
 from paperfeed.cli.search_cmds import hit_dict, print_hits
+from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
 from paperfeed.export import paper_dict
 from paperfeed.library import Library
 
@@ -119,22 +122,31 @@ def profile_remove(lib: Library, name: str, keys: tuple[str, ...]) -> None:
 @click.option("--until", help="Only papers dated on or before YYYY-MM-DD.")
 @click.option("--category", help="Only papers in this arXiv category.")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FEED_FORMATS), default="terminal", show_default=True,
+              help="Output format (--json is the same as --format json).")
 @json_option
 @with_library
 def feed(lib: Library, name: str, since: str | None, until: str | None, category: str | None, limit: int,
-         as_json: bool) -> None:
+         fmt: str, as_json: bool) -> None:
     """New papers ranked for a profile, each with the reason it was picked.
 
     \b
     Examples:
       paperfeed feed jane
       paperfeed feed jane --since 2026-06-01 --category cs.LG --json
+      paperfeed feed jane --format atom > jane.xml
     """
     hits = lib.feed(name, since=since, until=until, category=category, limit=limit)
-    if as_json:
+    if as_json or fmt == "json":
         print_json([hit_dict(h) for h in hits])
-        return
-    print_hits(hits, False, empty="nothing to recommend: add papers or interests to the profile")
+    elif fmt == "atom":
+        sys.stdout.buffer.write(atom_feed(hits, name))
+    elif fmt == "markdown":
+        sys.stdout.write(markdown_feed(hits, name))
+    elif fmt == "bibtex":
+        sys.stdout.write(bibtex_feed(hits))
+    else:
+        print_hits(hits, False, empty="nothing to recommend: add papers or interests to the profile")
 
 
 def _feedback_command(action: str, doc: str) -> click.Command:

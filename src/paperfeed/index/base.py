@@ -106,6 +106,8 @@ def check_batch(ids: np.ndarray, vecs: np.ndarray, dim: int) -> tuple[np.ndarray
     """Validated ``(ids, vecs)``; for an id repeated in the batch the last row wins."""
     ids = as_ids(ids)
     vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+    if vecs.size == 0 and len(ids) == 0:
+        return ids, vecs.reshape(0, dim)
     if vecs.ndim == 1 and vecs.size == dim:
         vecs = vecs.reshape(1, dim)
     if vecs.ndim != 2 or vecs.shape[1] != dim:

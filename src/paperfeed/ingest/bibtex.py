@@ -79,7 +79,7 @@ def parse(lines: Iterable[str], source: str) -> Iterator[Record]:
     for at in starts:
         at = text.index("@", at)
         if at not in found:
-            snippet = clean_ws(text[at : at + 60])
+            snippet = clean_ws(text[at : at + 60].split("\n", 1)[0])
             records.append(Rejected(line_of(at), f"unreadable BibTeX entry: {snippet}"))
     records.sort(key=lambda r: r.line)
     yield from records
@@ -209,7 +209,7 @@ def _doi(fields: Mapping[str, str]) -> str | None:
 
 def _categories(fields: Mapping[str, str]) -> tuple[str, ...]:
     """arXiv category codes from primaryClass and keywords; other keywords are ignored."""
-    tokens = [clean_ws(fields.get("primaryclass", ""))]
+    tokens = [clean_ws(fields.get("primaryclass", "")), clean_ws(fields.get("eprintclass", ""))]
     tokens += re.split(r"[,;]\s*", fields.get("keyword", ""))
     seen: dict[str, None] = {}
     for token in tokens:

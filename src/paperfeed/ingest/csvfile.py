@@ -132,7 +132,7 @@ def _paper(row: list[str], columns: dict[str, int], header: list[str]) -> Paper:
     title = _cell(row, columns, "title")
     cats = re.split(r"[\s,;]+", _cell(row, columns, "categories"))
     return Paper(
-        title=latex_to_text(title) if "\\" in title else title,
+        title=clean_ws(latex_to_text(title)) if "\\" in title else title,
         abstract=_cell(row, columns, "abstract"),
         authors=split_authors(row[columns["authors"]]) if "authors" in columns else (),
         arxiv_id=arxiv_id,
@@ -182,7 +182,10 @@ def parse(lines: Iterable[str], source: str) -> Iterator[Record]:
     if first is None:
         return
     rows = _rows(lines, sniff_delimiter(first, source))
-    header_line, header = next(rows)
+    first_row = next(rows, None)
+    if first_row is None:
+        return
+    header_line, header = first_row
     if isinstance(header, str):
         raise InputError(source, header_line, f"unreadable CSV header: {header}")
     columns = _map_columns(header)

@@ -120,7 +120,11 @@ def parse(lines: Iterable[str], source: str) -> Iterator[Record]:
         if not isinstance(obj, dict):
             yield Rejected(n, "expected a JSON object")
             continue
-        paper = to_paper(obj)
+        try:
+            paper = to_paper(obj)
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError) as e:
+            yield Rejected(n, f"malformed record ({type(e).__name__}: {e})")
+            continue
         if not (paper.title or paper.arxiv_id or paper.doi):
             yield Rejected(n, "record has no title, arXiv id or DOI")
             continue
@@ -142,7 +146,11 @@ def parse_array(lines: Iterable[str], source: str) -> Iterator[Record]:
         if not isinstance(obj, dict):
             yield Rejected(1, f"item {i}: expected a JSON object")
             continue
-        paper = to_paper(obj)
+        try:
+            paper = to_paper(obj)
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError) as e:
+            yield Rejected(1, f"item {i}: malformed record ({type(e).__name__}: {e})")
+            continue
         if not (paper.title or paper.arxiv_id or paper.doi):
             yield Rejected(1, f"item {i}: no title, arXiv id or DOI")
             continue

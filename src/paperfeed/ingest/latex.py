@@ -43,6 +43,7 @@ _SYMBOLS = {
     "textendash": "–", "textemdash": "—", "textquoteleft": "‘",
     "textquoteright": "’", "textquotedblleft": "“", "textquotedblright": "”",
     "ldots": "…", "dots": "…", "textellipsis": "…", "textasciitilde": "~",
+    "textbraceleft": "{", "textbraceright": "}",
     "textbackslash": "\\", "textunderscore": "_", "textbar": "|",
     "textless": "<", "textgreater": ">", "textregistered": "®",
     "texttrademark": "™", "textcopyright": "©", "copyright": "©",

@@ -80,11 +80,12 @@ _NAV_WORDS = set(
     posts pricing enterprise community collections daily html other view all see week month today
     """.split()
 )
-_COMMENT = re.compile(
+_COMMENT_START = re.compile(
     r"^(?:accepted|to appear|appeared|published in|camera[- ]ready|under review|in press|"
-    r"submitted to|preprint|in proceedings|proceedings of|comments?:)|\b\d+\s+(?:pages|figures|tables)\b",
+    r"submitted to|preprint|in proceedings|proceedings of|comments?:|\d+\s+pages\b)",
     re.IGNORECASE,
 )
+_COMMENT = re.compile(rf"{_COMMENT_START.pattern}|\b\d+\s+(?:pages|figures|tables)\b", re.IGNORECASE)
 _PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le",
               "y", "bin", "al", "el", "ter", "ten", "zu", "null"}
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.\-]*$")
@@ -112,7 +113,8 @@ def _is_clutter(t: str) -> bool:
         return True
     tokens = [w.strip("|·•/-–—:()[]▲▼↑★") for w in t.lower().split()]
     tokens = [w for w in tokens if w and not w.isdigit()]
-    return bool(tokens) and all(w in _NAV_WORDS for w in tokens)
+    nav = sum(w in _NAV_WORDS for w in tokens)
+    return bool(tokens) and (nav == len(tokens) or (len(tokens) <= 6 and 4 * nav >= 3 * len(tokens)))
 
 
 def _name_token(token: str, max_words: int = 4) -> bool:
@@ -237,19 +239,20 @@ def _listing(items: list[_Line]) -> list[Record]:
     anchors = [i for i, it in enumerate(items) if _REF_ONLY.match(it.text)]
     for n, j in enumerate(anchors):
         prose = [i for i in range(start, j) if _is_prose(items[i].text)]
-        records += [_skipped(items[i], "paragraph before another abstract") for i in prose[:-1]]
-        first = prose[-1] + 1 if prose else start
+        main = [i for i in prose if not _COMMENT_START.match(items[i].text)] or prose
+        at = main[-1] if main else None  # the abstract: last prose that is not a comment
+        records += [_skipped(items[i], "paragraph before another abstract") for i in prose if at is not None and i < at]
         comments = [
-            items[i].text for i in range(first, j)
+            items[i].text for i in range(start if at is None else at + 1, j)
             if items[i].text and not _is_clutter(items[i].text)
-            and (_COMMENT.search(items[i].text) or (prose and len(items[i].text.split()) > 1))
+            and (_COMMENT.search(items[i].text) or (at is not None and len(items[i].text.split()) > 1))
         ]
         dates, start = _dates_after(items, j, anchors[n + 1] if n + 1 < len(anchors) else len(items))
         m = _REF_ONLY.match(items[j].text)
         assert m is not None
         records.append(_paper(
-            items[prose[-1]].no if prose else items[j].no,
-            abstract=items[prose[-1]].text if prose else "",
+            items[j if at is None else at].no,
+            abstract="" if at is None else items[at].text,
             arxiv_id=m.group(1),
             categories=(m.group(2),) if m.group(2) else (),
             comments=" ".join(comments) or None,
@@ -279,53 +282,66 @@ def _dates_after(items: list[_Line], j: int, stop: int) -> tuple[dict[str, str],
 
 
 def _pick_title(items: list[_Line], lo: int, hi: int) -> int | None:
-    """Index of the title for an abstract at hi: the nearest title line after lo.
-
-    Lines that look like a person's name are used only when nothing else is there.
-    """
+    """Nearest title line in lo..hi; lines that look like people's names only as a last resort."""
     cands = [i for i in range(lo, hi) if _is_title(items[i].text)]
     plain = [i for i in cands if not _is_name_list(items[i].text)]
-    return (plain or cands or [None])[-1]
+    if cands:
+        return (plain or cands)[-1]
+    prev = next((i for i in range(hi - 1, lo - 1, -1) if items[i].text), None)
+    return prev if prev is not None and _is_short_title(items[prev].text) else None
 
 
-def _ref_near(items: list[_Line], lo: int, hi: int) -> tuple[str, int] | None:
-    """First arXiv id mentioned in items[lo:hi], with the index of its line."""
+def _is_short_title(t: str) -> bool:
+    """A one- or two-word title such as 'Mamba-2' or 'Attention Sinks' (used right before an abstract)."""
+    words = t.split()
+    return 1 <= len(words) <= 2 and len(t) >= 4 and any(c.isalpha() for c in t) and not (
+        t.endswith((".", ":", ",", ";")) or _is_clutter(t) or _REF_ONLY.match(t) or _DATED.match(t)
+    )
+
+
+def _ref_near(items: list[_Line], lo: int, hi: int, whole: bool = True) -> tuple[str, int] | None:
+    """First arXiv id in items[lo:hi] (``whole``: only lines that are just an id), with its index."""
     for i in range(max(lo, 0), min(hi, len(items))):
-        found = find_arxiv_id(items[i].text)
+        m = _REF_ONLY.match(items[i].text)
+        found = m.group(1) if m else (None if whole else find_arxiv_id(items[i].text))
         if found:
             return found, i
     return None
+
+
+def _paper_ref(items: list[_Line], lo: int, k: int, after: int) -> tuple[str, int] | None:
+    """Paper id: an id line before the abstract k, one after it, one inside it, any before it."""
+    return (_ref_near(items, lo, k) or _ref_near(items, k + 1, after)
+            or _ref_near(items, k, k + 1, whole=False) or _ref_near(items, lo, k, whole=False))
 
 
 def _aggregator(items: list[_Line]) -> list[Record]:
     """Layout 'aggregator': title, blank line, abstract (arXiv id maybe nearby)."""
     records: list[Record] = []
     prose = [i for i, it in enumerate(items) if _is_prose(it.text)]
-    papers: list[dict[str, object]] = []
+    papers: list[tuple[int, dict[str, object]]] = []
     used: set[int] = set(prose)
     lo = 0
     for n, k in enumerate(prose):
         nxt = prose[n + 1] if n + 1 < len(prose) else len(items)
         t = _pick_title(items, lo, k)
         if t is None and papers and all(not it.text for it in items[lo:k]):
-            papers[-1]["abstract"] = f"{papers[-1]['abstract']}\n\n{items[k].text}"
+            papers[-1][1]["abstract"] = f"{papers[-1][1]['abstract']}\n\n{items[k].text}"
             lo = k + 1
             continue
         after = next((i for i in range(k + 1, nxt) if _is_title(items[i].text)), nxt)
-        ref = (_ref_near(items, k, k + 1) or _ref_near(items, lo if t is None else t, k)
-               or _ref_near(items, k + 1, after))
+        ref = _paper_ref(items, k if t is None else t, k, after)
         used.update(x for x in (t, ref[1] if ref else None) if x is not None)
         if t is None and ref is None:
             records.append(_skipped(items[k], "paragraph without a title"))
         else:
-            papers.append({
-                "line": items[k if t is None else t].no,
+            papers.append((items[k if t is None else t].no, {
                 "title": "" if t is None else latex_to_text(items[t].text),
                 "abstract": items[k].text,
                 "arxiv_id": ref[0] if ref else None,
-            })
+            }))
         lo = k + 1
-    records += [_paper(int(str(p.pop("line"))), **p) for p in papers]
+    records += [_paper(line, **fields) for line, fields in papers]
     return records + _titles_with_ids(items, used)
 
 

@@ -34,12 +34,10 @@ def rrf(
     return fused
 
 
-def _check_weights(
-    rankings: Sequence[Sequence[K]], k: float, weights: Sequence[float] | None
-) -> Sequence[float]:
+def _check_weights(rankings: Sequence[Sequence[K]], k: float, weights: Sequence[float] | None) -> Sequence[float]:
     """Validate ``k`` and ``weights``; default to all ones."""
-    if not k >= 0:
-        raise ValueError(f"rrf k must be >= 0, got {k}")
+    if not (k >= 0 and math.isfinite(k)):
+        raise ValueError(f"rrf k must be finite and >= 0, got {k}")
     if weights is None:
         return [1.0] * len(rankings)
     if len(weights) != len(rankings):

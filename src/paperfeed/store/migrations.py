@@ -115,6 +115,8 @@ MIGRATIONS: list[str] = [
         channel TEXT NOT NULL DEFAULT 'email',
         status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
         message_id TEXT,
+        recipient TEXT,
+        subject TEXT,
         created_at TEXT NOT NULL,
         sent_at TEXT,
         error TEXT
@@ -125,8 +127,10 @@ MIGRATIONS: list[str] = [
         paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
         digest_id INTEGER NOT NULL REFERENCES digests(id) ON DELETE CASCADE,
         position INTEGER NOT NULL,
+        why TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (profile_id, paper_id)
     ) WITHOUT ROWID;
+    CREATE INDEX deliveries_digest ON deliveries(digest_id);
     CREATE TABLE fetch_cursors (
         source TEXT PRIMARY KEY,
         value TEXT NOT NULL,
@@ -148,13 +152,16 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL,
         expires_at TEXT NOT NULL
     );
+    CREATE INDEX sessions_user ON sessions(user_id);
     CREATE TABLE api_tokens (
         token_hash TEXT PRIMARY KEY,
         user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
         created_at TEXT NOT NULL
     );
+    CREATE INDEX api_tokens_user ON api_tokens(user_id);
     ALTER TABLE profiles ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+    CREATE INDEX profiles_owner ON profiles(owner_id);
     """,
 ]
 

@@ -16,10 +16,12 @@ import numpy as np
 
 from paperfeed import normalize
 from paperfeed.errors import PaperfeedError
-from paperfeed.merge import merge, same_paper_fuzzy
+from paperfeed.merge import merge, same_paper_fuzzy, titles_close
 from paperfeed.models import Paper
 from paperfeed.store.migrations import migrate
+from paperfeed.store.sqlite_delivery import DeliveryStoreMixin
 from paperfeed.store.sqlite_profiles import ProfileStoreMixin
+from paperfeed.store.sqlite_users import UserStoreMixin
 
 PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
@@ -47,7 +49,7 @@ def _chunks(seq: Sequence, n: int = _CHUNK) -> Iterator[Sequence]:
         yield seq[i : i + n]
 
 
-class SqliteStore(ProfileStoreMixin):
+class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
     """Papers, vectors, profiles and feedback in one SQLite database.
 
     One connection per thread; writes go through ``transaction()`` (BEGIN IMMEDIATE),
@@ -160,7 +162,7 @@ class SqliteStore(ProfileStoreMixin):
         for p, slot in zip(papers, slots, strict=True):
             pid, old = cand.lookup(p)
             if pid is None and fuzzy_possible:
-                pid, old = self._find_fuzzy(p) or (None, None)
+                pid, old = cand.fuzzy(p) or self._find_fuzzy(p) or (None, None)
                 if pid is not None:
                     cand.add(pid, old)
             if pid is None:
@@ -169,16 +171,16 @@ class SqliteStore(ProfileStoreMixin):
                 cand.add(pid, p)
                 out[slot] = ("added", pid)
                 continue
-            base = new.get(pid) or changed.get(pid, (old, old))[1]
-            merged = merge(base, p)
+            stored = changed[pid][0] if pid in changed else old
+            merged = cand.keep_ids_unique(pid, merge(new.get(pid) or changed.get(pid, (old, old))[1], p))
             cand.add(pid, merged)
             if pid in new:
                 new[pid] = merged
                 out[slot] = ("unchanged", pid)
-            elif merged == changed.get(pid, (old, old))[0]:
+            elif merged == stored:
                 out[slot] = ("unchanged", pid)
             else:
-                changed[pid] = (changed.get(pid, (old, old))[0], merged)
+                changed[pid] = (stored, merged)
                 out[slot] = ("updated", pid)
         self._insert_many(new)
         for pid, (_, merged) in changed.items():
@@ -212,18 +214,19 @@ class SqliteStore(ProfileStoreMixin):
         return cand
 
     def _find_fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
+        """A stored paper with a near-identical title and a shared author (no conflicting ids)."""
         keys = [k for k in {normalize.author_key(a) for a in p.authors} if k]
         if not keys or not p.title:
             return None
+        tk = normalize.title_key(p.title)
         q = (
-            f"SELECT {', '.join('p.' + c.strip() for c in PAPER_COLS.split(','))} FROM papers p "
-            "WHERE p.id IN (SELECT paper_id FROM paper_authors WHERE author_key IN "
-            f"({','.join('?' * len(keys))})) {'AND p.arxiv_id IS NULL' if p.arxiv_id else ''} LIMIT 2000"
+            "SELECT p.id, p.title_key FROM papers p WHERE p.id IN (SELECT paper_id FROM paper_authors "
+            f"WHERE author_key IN ({','.join('?' * len(keys))})) {'AND p.arxiv_id IS NULL' if p.arxiv_id else ''}"
         )
-        for row in self.conn.execute(q, keys):
-            old = row_to_paper(row)
+        close = [pid for pid, k in self.conn.execute(q, keys) if titles_close(tk, k)]
+        for pid, old in self.papers_map(close).items():
             if same_paper_fuzzy(old, p):
-                return row[0], old
+                return pid, old
         return None
 
     def _values(self, p: Paper) -> tuple:
@@ -283,7 +286,7 @@ class SqliteStore(ProfileStoreMixin):
         if row:
             return row[0]
         low = ref.lower()
-        if low.startswith("doi:") or low.startswith("10."):
+        if low.startswith("doi:") or low.startswith("10.") or "doi.org/" in low:
             d = normalize.doi(ref[4:] if low.startswith("doi:") else ref)
             row = conn.execute("SELECT id FROM papers WHERE doi = ?", (d,)).fetchone() if d else None
             return row[0] if row else None
@@ -526,6 +529,7 @@ class _Candidates:
         self.by_arxiv: dict[str, int] = {}
         self.by_doi: dict[str, int] = {}
         self.by_title: dict[str, list[int]] = {}
+        self.by_author: dict[str, list[int]] = {}
         self.papers: dict[int, Paper] = {}
 
     def add(self, pid: int, p: Paper) -> None:
@@ -538,6 +542,27 @@ class _Candidates:
         tk = normalize.title_key(p.title)
         if tk and pid not in self.by_title.setdefault(tk, []):
             self.by_title[tk].append(pid)
+        for key in {_author_key(a) for a in p.authors}:
+            if pid not in self.by_author.setdefault(key, []):
+                self.by_author[key].append(pid)
+
+    def fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
+        """An earlier paper of this batch that is the same paper by fuzzy title and shared author."""
+        tk = normalize.title_key(p.title)
+        for key in {_author_key(a) for a in p.authors}:
+            for pid in self.by_author.get(key, ()):
+                other = self.papers[pid]
+                if titles_close(tk, normalize.title_key(other.title)) and same_paper_fuzzy(other, p):
+                    return pid, other
+        return None
+
+    def keep_ids_unique(self, pid: int, merged: Paper) -> Paper:
+        """Drop an arXiv id or DOI that already belongs to another paper (no two papers share one)."""
+        if merged.doi and self.by_doi.get(merged.doi, pid) != pid:
+            merged = replace(merged, doi=self.papers[pid].doi if self.papers[pid].doi != merged.doi else None)
+        if merged.arxiv_id and self.by_arxiv.get(merged.arxiv_id, pid) != pid:
+            merged = replace(merged, arxiv_id=None)
+        return merged
 
     def lookup(self, p: Paper) -> tuple[int | None, Paper | None]:
         """The candidate with the same arXiv id, else DOI, else title (without conflicting ids)."""

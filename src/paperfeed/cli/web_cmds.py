@@ -1,0 +1,169 @@
+"""serve, and user add/list/delete/passwd/token/assign for a shared server."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+from rich.markup import escape
+
+from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.errors import NotFound
+from paperfeed.library import Library
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address only accepts connections from this machine."""
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback requires login.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--login", "force_login", is_flag=True, help="Require login even on 127.0.0.1.")
+@with_library
+def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
+    """Run the web app (search, papers, feeds, topic map, JSON API).
+
+    \b
+    On 127.0.0.1 it is single-user with no login. On any other address (a shared lab
+    server) every user logs in; add accounts with `paperfeed user add NAME`.
+    Examples:
+      paperfeed serve
+      paperfeed serve --host 0.0.0.0 --port 8080
+    """
+    import uvicorn
+
+    from paperfeed.web.app import create_app
+
+    login = force_login or not is_loopback(host)
+    if login and not lib.store.user_rows():
+        err_console.print("[yellow]warning:[/yellow] login is required but there are no users yet: "
+                          "paperfeed user add NAME")
+    app = create_app(lib.settings, library=lib, login_required=login)
+    shown = f"[{host}]" if ":" in host else host
+    mode = "login required" if login else "single-user, no login"
+    console.print(f"paperfeed serving {escape(str(lib.settings.db_path))} at http://{shown}:{port}/ ({mode})")
+    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning")
+
+
+@click.group()
+def user() -> None:
+    """Accounts for a shared server (`paperfeed serve --host 0.0.0.0`)."""
+
+
+def _accounts(lib: Library):
+    from paperfeed.web.auth import Accounts
+
+    return Accounts(lib.store)
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--profile", "profiles", multiple=True, help="Give this existing profile to the user (repeatable).")
+@with_library
+def user_add(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
+    """Add a user; asks for the password twice.
+
+    \b
+    Examples:
+      paperfeed user add jane
+      paperfeed user add jane --profile jane
+    """
+    from paperfeed.web.auth import check_user_name
+
+    check_user_name(name)
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    _accounts(lib).add_user(name, password)
+    if profiles:
+        _assign(lib, name, profiles)
+    console.print(f"added user {escape(name)}")
+
+
+@user.command(name="list")
+@json_option
+@with_library
+def user_list(lib: Library, as_json: bool) -> None:
+    """All users with their numbers of profiles, sessions and API tokens."""
+    rows = lib.store.user_rows()
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no users yet: paperfeed user add NAME")
+    for r in rows:
+        console.print(f"[bold]{escape(r['name'])}[/bold]  {r['profiles']} profiles, {r['sessions']} sessions, "
+                      f"{r['tokens']} tokens  (since {r['created_at'][:10]})")
+
+
+@user.command(name="delete")
+@click.argument("name")
+@click.confirmation_option(prompt="Delete this user, their sessions and tokens (profiles are kept)?")
+@with_library
+def user_delete(lib: Library, name: str) -> None:
+    """Delete a user; their profiles stay, without an owner (see `user assign`)."""
+    _accounts(lib).delete_user(name)
+    console.print(f"deleted user {escape(name)}")
+
+
+@user.command(name="passwd")
+@click.argument("name")
+@with_library
+def user_passwd(lib: Library, name: str) -> None:
+    """Change a user's password (logs them out everywhere)."""
+    if lib.store.user_by_name(name) is None:
+        raise NotFound(f"no user named {name!r} (see `paperfeed user list`)")
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _accounts(lib).set_password(name, password)
+    console.print(f"password changed for {escape(name)}")
+
+
+@user.command(name="token")
+@click.argument("name")
+@click.option("--label", default="default", show_default=True, help="A name to recognise the token by.")
+@click.option("--revoke", is_flag=True, help="Revoke the user's tokens with this label instead.")
+@with_library
+def user_token(lib: Library, name: str, label: str, revoke: bool) -> None:
+    """Create an API token for scripts (printed once), or revoke tokens.
+
+    \b
+    Use it as: curl -H "Authorization: Bearer TOKEN" http://HOST/api/search?q=...
+    """
+    accounts = _accounts(lib)
+    if revoke:
+        row = accounts.get_user(name)
+        with lib.store.transaction():
+            n = lib.store.delete_api_tokens(row.id, label)
+        console.print(f"revoked {n} token(s) labelled {escape(label)} for {escape(name)}")
+        return
+    click.echo(accounts.new_token(name, label))
+    err_console.print("store it now: only its hash is kept, it cannot be shown again")
+
+
+@user.command(name="assign")
+@click.argument("name")
+@click.argument("profiles", nargs=-1, required=True)
+@with_library
+def user_assign(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
+    """Give existing profiles to a user (profiles made with the CLI have no owner)."""
+    _assign(lib, name, profiles)
+    console.print(f"{len(profiles)} profile(s) now belong to {escape(name)}")
+
+
+def _assign(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
+    row = lib.store.user_by_name(name)
+    if row is None:
+        raise NotFound(f"no user named {name!r} (see `paperfeed user list`)")
+    with lib.store.transaction():
+        for prof in profiles:
+            if not lib.store.set_profile_owner(prof, row.id):
+                raise NotFound(f"no profile named {prof!r} (see `paperfeed profile list`)")
+
+
+COMMANDS = [serve, user]

@@ -1,0 +1,176 @@
+"""Library methods for the daily pipeline: fetch from arXiv, enrich, digests, the daily run.
+
+Mixed into Library; uses its store, feed and embed_pending. Configuration comes from config.toml in
+the data directory (paperfeed/config_file.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from paperfeed.config_file import Config, ConfigError, load_config
+from paperfeed.delivery.daily import DailyReport, run_daily
+from paperfeed.delivery.digest import Digest, build_message, digest_items, new_message_id
+from paperfeed.delivery.lock import run_lock
+from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
+from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
+from paperfeed.models import Hit
+from paperfeed.sources.arxiv import ArxivClient
+from paperfeed.sources.harvest import EnrichReport, FetchReport, enrich, harvest_api, harvest_oai
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+class DeliveryMixin:
+    """fetch_arxiv, enrich, digest, daily (mixed into Library)."""
+
+    # ---- configuration ------------------------------------------------------------
+
+    def config(self) -> Config:
+        """config.toml of this library's data directory (defaults when there is none)."""
+        return load_config(self.settings.home)
+
+    def sync_profile_emails(self, cfg: Config | None = None) -> None:
+        """Mirror config.toml's profile emails into the profiles table (config.toml is authoritative)."""
+        cfg = cfg or self.config()
+        with self.store.transaction():
+            for pid, name in self.store.profile_rows():
+                self.store.set_profile_email(pid, cfg.emails.get(name))
+
+    # ---- arXiv ------------------------------------------------------------------------
+
+    def arxiv_client(self, cfg: Config | None = None, base_url: str | None = None, method: str = "api",
+                     **overrides) -> ArxivClient:
+        """A client configured from config.toml; ``base_url`` replaces the endpoint of ``method``."""
+        cfg = cfg or self.config()
+        api, oai = cfg.get("fetch.api_url"), cfg.get("fetch.oai_url")
+        if base_url:
+            api, oai = (base_url, oai) if method == "api" else (api, base_url)
+        opts = {"delay": cfg.get("fetch.delay"), "timeout": cfg.get("fetch.timeout"),
+                "retries": cfg.get("fetch.retries"), "backoff": cfg.get("fetch.backoff"), **overrides}
+        return ArxivClient(api, oai, **opts)
+
+    def fetch_arxiv(
+        self, categories: Sequence[str] = (), since: str | None = None, until: str | None = None,
+        method: str | None = None, base_url: str | None = None, client: ArxivClient | None = None,
+        progress: Callable[[FetchReport], None] | None = None,
+    ) -> list[FetchReport]:
+        """Fetch new papers in ``categories`` (default: fetch.categories), resuming any stopped harvest."""
+        cfg = self.config()
+        cats = list(categories) or list(cfg.get("fetch.categories"))
+        if not cats:
+            raise ConfigError("no categories to fetch: pass --category or "
+                              "`paperfeed config set fetch.categories cs.LG,cs.CL`")
+        method = method or cfg.get("fetch.method")
+        own = client is None
+        client = client or self.arxiv_client(cfg, base_url, method)
+        first = cfg.get("fetch.first_days")
+        try:
+            if method == "oai":
+                return harvest_oai(self.store, client, cats, since, until, first, progress)
+            return [harvest_api(self.store, client, cats, since, until, first, cfg.get("fetch.page_size"), progress)]
+        finally:
+            if own:
+                client.close()
+
+    def enrich(self, limit: int | None = None, base_url: str | None = None, client: ArxivClient | None = None,
+               progress: Callable[[int], None] | None = None) -> EnrichReport:
+        """Look up papers that have an arXiv id but lack a title, authors or date (100 ids a request)."""
+        own = client is None
+        client = client or self.arxiv_client(base_url=base_url, method="api")
+        try:
+            return enrich(self.store, client, limit=limit, progress=progress)
+        finally:
+            if own:
+                client.close()
+
+    # ---- digests ---------------------------------------------------------------------
+
+    def smtp_settings(self, cfg: Config | None = None) -> SmtpSettings:
+        """SMTP settings from config.toml, the password from PAPERFEED_SMTP_PASSWORD."""
+        cfg = cfg or self.config()
+        return SmtpSettings(host=cfg.get("smtp.host"), port=cfg.get("smtp.port"), tls=cfg.get("smtp.tls"),
+                            user=cfg.get("smtp.user"), password=cfg.smtp_password(),
+                            timeout=cfg.get("smtp.timeout"), cafile=cfg.get("smtp.cafile"))
+
+    def digest_hits(self, name: str, limit: int | None = None, since: str | None = None,
+                    cfg: Config | None = None) -> list[Hit]:
+        """The papers the next digest would hold: the feed over recent papers, minus delivered ones."""
+        cfg = cfg or self.config()
+        since = since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
+        return self.feed(name, since=since, limit=limit or cfg.get("digest.limit"))
+
+    def digest(self, name: str, send: bool = False, limit: int | None = None, since: str | None = None,
+               force: bool = False, sender: Sender | None = None) -> DigestOutcome:
+        """Build a profile's digest; send and log it with ``send`` (under the run lock), else a dry run."""
+        cfg = self.config()
+        if send:
+            with run_lock(self.settings.home, "digest"):
+                return self.send_digest_locked(name, cfg, limit, since, force, sender)
+        self._profile_id(name)
+        hits = self.digest_hits(name, limit, since, cfg)
+        msg = self._message(name, hits, cfg, cfg.get("smtp.from") or "paperfeed@localhost",
+                            cfg.emails.get(name) or f"{name}@localhost")
+        return DigestOutcome(profile=name, status="dry-run", papers=len(hits), message=msg,
+                             message_id=str(msg["Message-ID"]))
+
+    def send_digest_locked(self, name: str, cfg: Config | None = None, limit: int | None = None,
+                           since: str | None = None, force: bool = False,
+                           sender: Sender | None = None) -> DigestOutcome:
+        """Send a profile's digest following delivery/log.py; the caller holds the run lock."""
+        cfg = cfg or self.config()
+        prof_id = self._profile_id(name)
+        recipient, from_ = cfg.emails.get(name), cfg.get("smtp.from")
+        if not recipient:
+            raise ConfigError(f"no email address for {name!r}: paperfeed config set profiles.{name}.email ADDRESS")
+        if not from_:
+            raise ConfigError("no sender address: paperfeed config set smtp.from paperfeed@example.org")
+        stale = resolve_unconfirmed(self.store, prof_id)
+        warnings = [f"digest #{d['id']} of {d['created_at']} ({d['papers']} papers) was interrupted after sending "
+                    "began; recorded as sent (unconfirmed), not re-sent" for d in stale]
+        out = DigestOutcome(profile=name, status="skipped", warnings=warnings)
+        if not force and (self.store.last_sent_at(prof_id) or "")[:10] == _today():
+            out.detail = "already sent today; --force sends another"
+            return out
+        t0 = time.perf_counter()
+        hits = self.digest_hits(name, limit, since, cfg)
+        out.seconds["rank"] = time.perf_counter() - t0
+        if not hits:
+            out.status = "nothing"
+            return out
+        t1 = time.perf_counter()
+        msg = self._message(name, hits, cfg, from_, recipient)
+        ids = self.store.ids_for_keys([h.key for h in hits])
+        items = [(ids[h.key], h.why) for h in hits]
+        out.seconds["build"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        out.papers, out.message, out.message_id = len(items), msg, str(msg["Message-ID"])
+        try:
+            out.digest_id = deliver(self.store, prof_id, items, msg, sender or smtp_sender(self.smtp_settings(cfg)))
+            out.status = "sent"
+        except DeliveryUncertain as e:
+            out.status, out.detail = "unconfirmed", str(e)
+        out.seconds["send"] = time.perf_counter() - t2
+        return out
+
+    def _message(self, name: str, hits: list[Hit], cfg: Config, from_: str, to: str):
+        web = cfg.get("web.base_url") or None
+        digest = Digest(profile=name, items=digest_items(hits, name, web), day=_today(), web_url=web)
+        return build_message(digest, from_, to, new_message_id(from_))
+
+    def digest_log(self, name: str | None = None, limit: int = 50) -> list[dict]:
+        """Recorded digests, newest first."""
+        return self.store.digests(self._profile_id(name) if name else None, limit=limit)
+
+    # ---- the daily run ------------------------------------------------------------------
+
+    def daily(self, since: str | None = None, client: ArxivClient | None = None, sender: Sender | None = None,
+              fetch: bool = True) -> DailyReport:
+        """fetch -> embed -> digests, under the run lock (LockedError if another run holds it)."""
+        with run_lock(self.settings.home, "daily"):
+            return run_daily(self, since=since, client=client, sender=sender, fetch=fetch)
+

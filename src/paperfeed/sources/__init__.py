@@ -1,0 +1,1 @@
+"""Network sources of papers (arXiv); parsing stays in paperfeed.ingest."""

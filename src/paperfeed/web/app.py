@@ -1,0 +1,183 @@
+"""create_app(settings): the FastAPI application, sharing one Library across requests.
+
+Run with one worker (``paperfeed serve``): the Library's stores are per-thread SQLite connections
+in WAL mode, so requests keep working while `paperfeed daily` or `ingest` write from another process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from paperfeed import __version__
+from paperfeed.config import Settings
+from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.library import Library
+from paperfeed.store.sqlite_users import ProfileTaken
+from paperfeed.web import api, login, pages, pages_profiles
+from paperfeed.web.auth import Accounts, new_secret
+from paperfeed.web.deps import LoginRequired
+from paperfeed.web.topicmap import TopicMaps
+from paperfeed.web.views import make_templates
+
+log = logging.getLogger(__name__)
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+_NO_CSP = ("/docs", "/redoc")  # FastAPI's interactive docs load their script from a CDN
+
+
+def create_app(settings: Settings, library: Library | None = None, *, login_required: bool = False,
+               allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """The web app for one library.
+
+    Args:
+        settings: where the library lives (``load_settings()``).
+        library: a Library to share (default: one opened from ``settings``, closed on shutdown).
+        login_required: accounts and sessions (any non-loopback address); otherwise single-user, no login.
+        allowed_hosts: Host headers to accept; default loopback names in single-user mode (against
+            DNS rebinding), any host when login is required.
+    """
+    lib = library or Library(settings)
+    app = FastAPI(title="paperfeed", version=__version__, lifespan=_lifespan(lib, owned=library is None),
+                  description="Search, read and rank research papers. Every page has a JSON twin under /api. "
+                  "State-changing requests need the CSRF token of GET /api/session (header X-CSRF-Token) "
+                  "or an API token (Authorization: Bearer ...; `paperfeed user token NAME`).")
+    app.state.library = lib
+    app.state.login_required = login_required
+    app.state.accounts = Accounts(lib.store)
+    app.state.local_csrf = new_secret()
+    app.state.templates = make_templates()
+    app.state.topicmaps = TopicMaps(lib, settings.index_dir / "topicmap")
+    _serialise_cache_builds(lib)
+    hosts = list(allowed_hosts) if allowed_hosts is not None else (["*"] if login_required else list(LOOPBACK_HOSTS))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for router in (api.router, login.router, pages.router, pages_profiles.router):
+        app.include_router(router)
+    _add_error_handlers(app)
+    return app
+
+
+def _lifespan(lib: Library, owned: bool):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        threading.Thread(target=_warm_up, args=(lib,), name="paperfeed-warm-up", daemon=True).start()
+        yield
+        if owned:
+            lib.close()
+
+    return lifespan
+
+
+def _warm_up(lib: Library) -> None:
+    """Load the vector and lexical indexes before the first search needs them."""
+    try:
+        lib.vector_index()
+        lib.lexical_index()
+    except Exception as e:  # a library without vectors yet, a missing model: the first request will say
+        log.info("warm-up skipped: %s", e)
+
+
+def _serialise_cache_builds(lib: Library) -> None:
+    """Let one thread at a time (re)build the Library's cached indexes.
+
+    Library caches its vector and lexical indexes without a lock; two requests arriving after a
+    change would both rebuild and save into the same directory. The facade should own this lock.
+    """
+    lock = threading.RLock()
+    for name in ("vector_index", "lexical_index"):
+        method = getattr(lib, name)
+
+        def locked(*args, _method=method, **kwargs):
+            with lock:
+                return _method(*args, **kwargs)
+
+        setattr(lib, name, locked)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: CSP and friends on every response, plus Server-Timing (app time, ms)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        csp = not scope["path"].startswith(_NO_CSP)
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                            (b"x-frame-options", b"DENY"),
+                            (b"server-timing", f"app;dur={(time.perf_counter() - start) * 1000:.1f}".encode())]
+                if csp:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return pages.render(request, "error.html", status=status, status_code=status, message=message)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "log in, or send Authorization: Bearer TOKEN"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(ProfileTaken)
+    async def taken(request: Request, exc: ProfileTaken) -> Response:
+        return _error(request, 409, str(exc))
+
+    @app.exception_handler(PaperfeedError)
+    async def user_error(request: Request, exc: PaperfeedError) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request) or exc.status_code < 400:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(x) for x in first.get("loc", ())[1:])
+        return _error(request, 422, f"invalid {where or 'request'}: {first.get('msg', 'bad value')}")

@@ -1,0 +1,160 @@
+"""Accounts for a shared server: argon2 password hashes, login sessions, API tokens.
+
+Only hashes reach the database: passwords as argon2id, session cookies and API tokens as SHA-256
+of a 256-bit random value (a fast hash is enough for values that cannot be guessed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.store.sqlite_users import UserRow
+
+SESSION_DAYS = 30
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "pft_"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is making a request.
+
+    ``via`` is 'local' (single-user mode, no login), 'session' (a browser login) or 'token'
+    (Authorization: Bearer). ``user_id`` is None in single-user mode, where everything is accessible.
+    """
+
+    name: str
+    user_id: int | None = None
+    via: str = "local"
+    csrf: str = ""
+
+    @property
+    def sees_everything(self) -> bool:
+        """Single-user mode: every profile is this user's."""
+        return self.user_id is None
+
+
+def new_secret() -> str:
+    """A URL-safe random value with 256 bits of entropy."""
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    """The stored form of a session cookie or API token."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    """Constant-time string comparison."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash of a password (checks the minimum length)."""
+    if len(password) < MIN_PASSWORD:
+        raise PaperfeedError(f"password too short: use at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches; costs the same time when the user does not exist."""
+    global _dummy_hash
+    if password_hash is None:
+        _dummy_hash = _dummy_hash or _hasher.hash(new_secret())
+        password_hash, password = _dummy_hash, password + "\0"
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_user_name(name: str) -> str:
+    """A valid user name (letters, digits, _ . @ -; at most 64) or PaperfeedError."""
+    if not _NAME.match(name):
+        raise PaperfeedError(f"invalid user name {name!r}: use letters, digits, '_', '.', '@' or '-'")
+    return name
+
+
+class Accounts:
+    """User, session and token operations over a store with UserStoreMixin."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def add_user(self, name: str, password: str) -> int:
+        """Create a user; the name must be free and the password long enough."""
+        check_user_name(name)
+        hashed = hash_password(password)
+        with self.store.transaction():
+            return self.store.create_user(name, hashed)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Change a password and end the user's sessions."""
+        user = self.get_user(name)
+        hashed = hash_password(password)
+        with self.store.transaction():
+            self.store.set_password_hash(user.id, hashed)
+            self.store.delete_user_sessions(user.id)
+
+    def delete_user(self, name: str) -> None:
+        """Delete a user (profiles stay, without an owner)."""
+        self.get_user(name)
+        with self.store.transaction():
+            self.store.delete_user(name)
+
+    def authenticate(self, name: str, password: str) -> Principal | None:
+        """The user for a correct name and password, else None."""
+        user = self.store.user_by_name(name)
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            return None
+        return Principal(name=user.name, user_id=user.id, via="session")
+
+    def start_session(self, user: Principal) -> tuple[str, str]:
+        """A new session for a user: (cookie value, CSRF token)."""
+        cookie, csrf = new_secret(), new_secret()
+        expires = (datetime.now(UTC) + timedelta(days=SESSION_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self.store.transaction():
+            self.store.create_session(digest(cookie), user.user_id, csrf, expires)
+        return cookie, csrf
+
+    def session(self, cookie: str) -> Principal | None:
+        """The user of a live session cookie, or None."""
+        row = self.store.session_user(digest(cookie))
+        return Principal(name=row[1], user_id=row[0], via="session", csrf=row[2]) if row else None
+
+    def end_session(self, cookie: str) -> None:
+        """Log out."""
+        with self.store.transaction():
+            self.store.delete_session(digest(cookie))
+
+    def new_token(self, name: str, label: str = "default") -> str:
+        """A new API token for a user; only its hash is stored, so show it once."""
+        user = self.get_user(name)
+        token = TOKEN_PREFIX + new_secret()
+        with self.store.transaction():
+            self.store.create_api_token(digest(token), user.id, label)
+        return token
+
+    def token_user(self, token: str) -> Principal | None:
+        """The user owning an API token, or None."""
+        row = self.store.api_token_user(digest(token))
+        return Principal(name=row[1], user_id=row[0], via="token") if row else None
+
+    def get_user(self, name: str) -> UserRow:
+        """The user with this name, or NotFound."""
+        user = self.store.user_by_name(name)
+        if user is None:
+            raise NotFound(f"no user named {name!r} (see `paperfeed user list`)")
+        return user
