@@ -252,3 +252,15 @@ def json_digests(home: Path) -> list[tuple]:
         return conn.execute("SELECT id, status, error FROM digests ORDER BY id").fetchall()
     finally:
         conn.close()
+
+
+def test_enrich_cli_completes_a_copied_listing(paperfeed_home, tmp_path):
+    with fakes.FakeArxiv() as arxiv:
+        config(paperfeed_home, arxiv)
+        listing = tmp_path / "listing.txt"
+        listing.write_text("".join(f"{r['abstract']}\narXiv:{r['id']}\n\n" for r in arxiv.records[:4]))
+        assert run("ingest", "--no-embed", "--format", "text", str(listing)).exit_code == 0
+        r = run("enrich")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("enrich: 4 papers looked up in 1 requests, 4 completed, 0 unchanged, 0 not found")
+    assert json.loads(run("show", f"arxiv:{arxiv.records[0]['id']}", "--json").stdout)["title"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import shutil
 import socket
 import threading
 from email import policy
@@ -166,3 +167,29 @@ def test_dry_run_records_nothing(library, paperfeed_home, smtp):
     out = library.digest("jane")
     assert out.status == "dry-run" and out.papers == 38 and not smtp.messages
     assert library.digest_log("jane") == []
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a test certificate")
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_tls_modes_with_login(library, fakes, paperfeed_home, monkeypatch, tmp_path, tls):
+    cert = fakes.self_signed_cert(tmp_path)
+    with fakes.SmtpSink(auth=("jane", "pw"), tls=tls, cert=cert) as sink:
+        write_config(paperfeed_home, sink.port, f'user = "jane"\ncafile = "{cert[0]}"\ntls = "{tls}"')
+        (paperfeed_home / "config.toml").write_text(
+            (paperfeed_home / "config.toml").read_text().replace('tls = "none"\n', ""), encoding="utf-8")
+        monkeypatch.setenv("PAPERFEED_SMTP_PASSWORD", "pw")
+        assert library.digest("jane", send=True, limit=3).status == "sent"
+        assert len(sink.messages) == 1
+
+
+def test_tls_certificate_is_verified(library, fakes, paperfeed_home, tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl")
+    cert = fakes.self_signed_cert(tmp_path)
+    with fakes.SmtpSink(tls="starttls", cert=cert) as sink:
+        write_config(paperfeed_home, sink.port)
+        (paperfeed_home / "config.toml").write_text(
+            (paperfeed_home / "config.toml").read_text().replace('tls = "none"', 'tls = "starttls"'))
+        with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
+            library.digest("jane", send=True)
+        assert not sink.messages

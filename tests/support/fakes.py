@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import warnings
@@ -213,6 +215,15 @@ class FakeArxiv:
         return oai_response(p, "<ListRecords>\n" + "".join(oai_record(r) for r in page) + token + "\n</ListRecords>")
 
 
+def self_signed_cert(directory: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1 (needs the openssl command)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+    return cert, key
+
+
 # ---- SMTP sink ------------------------------------------------------------------------------------
 
 class SmtpSink:
@@ -222,7 +233,8 @@ class SmtpSink:
     before the server answers (the crash test kills the client there).
     """
 
-    def __init__(self, auth: tuple[str, str] | None = None, on_data=None) -> None:
+    def __init__(self, auth: tuple[str, str] | None = None, on_data=None, tls: str = "none",
+                 cert: tuple[Path, Path] | None = None) -> None:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -243,7 +255,13 @@ class SmtpSink:
             return AuthResult(success=ok, handled=False)
 
         self.port = free_port()
-        kwargs = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False} if auth else {}
+        kwargs: dict = {}
+        if auth:  # aiosmtpd does not count implicit TLS (ssl) as TLS for auth_require_tls
+            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls == "starttls")
+        if tls != "none":
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(*cert)
+            kwargs.update({"tls_context": ctx, "require_starttls": True} if tls == "starttls" else {"ssl_context": ctx})
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **kwargs)
 
     def start(self) -> None:

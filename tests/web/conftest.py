@@ -69,6 +69,17 @@ def build_library(directory: Path) -> tuple[Settings, Library]:
     return settings, lib
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with test-sized costs: the default (64 MiB, 3 passes) takes most of a second per hash."""
+    from argon2 import PasswordHasher
+
+    from paperfeed.web import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(auth, "_dummy_hash", None)
+
+
 @pytest.fixture
 def web_lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
     monkeypatch.setenv("PAPERFEED_MODEL", "test-hashing-64")

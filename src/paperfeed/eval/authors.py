@@ -77,7 +77,8 @@ def evaluate(task: Task, rankers: dict[str, Ranker], k: int = 10) -> dict[str, d
             rec.append(recall_at(order, rel, k))
             nd.append(ndcg_at(order, rel, k))
             rr.append(mrr(order, rel))
-        out[name] = {f"recall@{k}": float(np.mean(rec)), f"ndcg@{k}": float(np.mean(nd)), "mrr": float(np.mean(rr))}
+        out[name] = {f"recall@{k}": float(np.mean(rec)), f"ndcg@{k}": float(np.mean(nd)),
+                     "mrr": float(np.mean(rr))}
     return out
 
 
@@ -170,3 +171,31 @@ def followed_authors_ranker(f: Features, base: Ranker) -> Ranker:
         return base(i) + 10.0 * boost
 
     return rank
+
+
+def wide_lexical(docs: list[Doc], task: Task, sample: int = 20_000, seed: int = 0) -> Lexical:
+    """TF-IDF fitted like the product's library index: a sample of the earlier corpus plus the window."""
+    before = [d for d in docs if d.date and d.date < task.window[0]]
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(before), min(sample, len(before)), replace=False)
+    return Lexical.fit([before[i].text for i in pick] + [d.text for d in task.candidates])
+
+
+def run(docs: list[Doc], embed: Callable[[list[str]], np.ndarray], start: str, end: str,
+        n_authors: int = 150, seed: int = 13, params: recommend.Params = recommend.DEFAULT) -> dict:
+    """The whole protocol: baselines, paperfeed's ranker and the followed-authors variant."""
+    task = build_task(docs, start, end, n_authors, seed)
+    f = Features(task, embed)
+    lex = wide_lexical(docs, task)
+    f.cand_lex = lex.transform([d.text for d in task.candidates])
+    f.prof_lex = lex.transform([d.text for p in task.profiles for d in p])
+    rankers = baseline_rankers(f)
+    rankers["paperfeed (default)"] = paperfeed_ranker(f, params)
+    results = evaluate(task, rankers)
+    followed = followed_authors_ranker(f, rankers["paperfeed (default)"])
+    variant = evaluate(task, {"paperfeed + followed authors": followed})
+    return {
+        "window": list(task.window), "authors": len(task.profiles), "candidates": len(task.candidates),
+        "profile_papers": int(f.offsets[-1]), "relevant": sum(len(r) for r in task.relevant),
+        "seed": seed, "results": results, "variant": variant,
+    }

@@ -90,7 +90,7 @@ class Searcher:
             vec = self.embedder.embed_batch([text])[0]
         pool = max(POOL, limit)
         dense = [(i, s) for i, s in self._index().query(vec, pool + len(exclude), exclude=exclude)][:pool]
-        words = _content_words(text, 40)
+        words = content_words(text, 40)
         kw = []
         if words:
             expr = " OR ".join(f'"{w}"' for w in words)
@@ -160,7 +160,7 @@ class Searcher:
         return out
 
 
-def _content_words(text: str, n: int) -> list[str]:
+def content_words(text: str, n: int) -> list[str]:
     """The n most frequent non-stopword words of a text."""
     counts = Counter(w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2)
     return [w for w, _ in counts.most_common(n)]

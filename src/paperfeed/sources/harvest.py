@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from paperfeed import normalize
 from paperfeed.errors import InputError
@@ -137,7 +137,7 @@ def _oai_cursor(cur: dict, token: str | None, start: str, until: str | None, new
 def api_query(categories: list[str], since: str, until: str | None) -> str:
     """search_query for papers in any category submitted from ``since`` to ``until`` (inclusive days)."""
     cats = " OR ".join(f"cat:{c}" if "." in c else f"cat:{c}.*" for c in categories)
-    end = (until or date.today().isoformat()).replace("-", "")
+    end = (until or datetime.now(UTC).date().isoformat()).replace("-", "")
     return f"({cats}) AND submittedDate:[{since.replace('-', '')}0000 TO {end}2359]"
 
 

@@ -173,4 +173,4 @@ def _command(name: str, tokens: list[str], i: int, depth: int) -> tuple[str, int
 def _wrap(html: str) -> str:
     """Parenthesise a fraction part longer than one symbol."""
     plain = re.sub(r"<[^>]+>", "", html)
-    return html if len(plain) <= 1 or plain.isalnum() else f"({html})"
+    return html if len(plain) <= 1 or plain.lstrip("√").isalnum() else f"({html})"

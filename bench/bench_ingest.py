@@ -1,0 +1,62 @@
+"""Ingest throughput on the real arXiv corpus: fresh library, then re-ingest (all unchanged).
+
+    .venv/bin/python bench/bench_ingest.py [--data ../shared/data] [--files N]
+
+Prints papers/s for parse+normalise+store (JSON Lines, gzipped) and peak RSS after each file,
+so flat memory as the input grows is visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from paperfeed.config import load_settings
+from paperfeed.library import Library
+
+FILES = (
+    "arxiv-cs-daily-dwdengwei.jsonl.gz",
+    "arxiv-cs-daily-csqiandong.jsonl.gz",
+    "arxiv-cs-daily-advancedcs.jsonl.gz",
+    "arxiv-hot-2020-2021-tatsuyashirakawa.jsonl.gz",
+)
+
+
+def peak_mb() -> float:
+    """Peak resident set size of this process in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(lib: Library, paths: list[str], label: str) -> None:
+    """Ingest the files one by one and print throughput."""
+    total, t0 = 0, time.perf_counter()
+    for p in paths:
+        t = time.perf_counter()
+        r = lib.ingest([p], fmt="jsonl")
+        n = r.added + r.updated + r.unchanged
+        total += n
+        dt = time.perf_counter() - t
+        print(f"{label:9s} {Path(p).name:48s} {n:7d} papers {dt:6.2f} s {n / dt:8.0f}/s  "
+              f"(+{r.added} ~{r.updated} ={r.unchanged})  peak RSS {peak_mb():.0f} MB", flush=True)
+    dt = time.perf_counter() - t0
+    print(f"{label:9s} TOTAL {total} papers in {dt:.2f} s = {total / dt:.0f} papers/s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--files", type=int, default=len(FILES))
+    args = ap.parse_args()
+    paths = [str(Path(args.data) / f) for f in FILES[: args.files]]
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = Library(load_settings(Path(tmp) / "bench.db"))
+        run(lib, paths, "fresh")
+        run(lib, paths, "re-ingest")
+        print(f"library: {lib.store.count()} papers, {Path(tmp, 'bench.db').stat().st_size / 1e6:.0f} MB on disk")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""CSFCube query-by-example evaluation: keyword vs semantic vs hybrid, per facet.
+
+Protocol (iesl/CSFCube eval_scripts/ranking_eval.py): each query ranks its own candidate pool;
+NDCG%20 on grades 0-3 cut at 20% of the pool; MAP and R-precision count grade >= 2 as relevant.
+The rankers are the product's: FTS5 BM25 with the library's column weights and tokenizer over a
+query built like `paperfeed similar --text`, MiniLM cosine, and their reciprocal rank fusion.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from paperfeed.embed.base import paper_text
+from paperfeed.eval.corpus import read_jsonl_gz, require
+from paperfeed.eval.metrics import average_precision, graded_ndcg, r_precision
+from paperfeed.rank.fusion import rrf
+from paperfeed.rank.search import RRF_K, content_words
+
+PAPERS = "eval-csfcube-papers.jsonl.gz"
+JUDGMENTS = "eval-csfcube-judgments.jsonl.gz"
+MODES = ("keyword", "semantic", "hybrid")
+
+
+@dataclass
+class Item:
+    """One query-facet item with its judged pool."""
+
+    query: str
+    facet: str
+    splits: list[str]
+    grades: dict[str, int]
+
+
+def load(data_dir: Path) -> tuple[dict[str, dict], list[Item]]:
+    """Papers by corpus id, and the 50 judged items (candidates without text are skipped)."""
+    papers = {o["corpus_id"]: o for o in read_jsonl_gz(require(data_dir, PAPERS))}
+    items = []
+    for o in read_jsonl_gz(require(data_dir, JUDGMENTS)):
+        grades = {c["corpus_id"]: int(c["relevance"]) for c in o["candidates"] if c["corpus_id"] in papers}
+        items.append(Item(o["query_corpus_id"], o["facet"], o.get("splits", []), grades))
+    return papers, items
+
+
+def query_text(paper: dict, facet: str | None) -> str:
+    """The query paper's text: title + abstract, or title + the sentences of one facet."""
+    if facet:
+        sents = [s["text"] for s in paper.get("abstract_sentences", []) if s.get("facet") == facet]
+        if sents:
+            return paper_text(paper["title"], " ".join(sents))
+    return paper_text(paper["title"], paper["abstract"])
+
+
+class Bm25:
+    """The library's FTS5 configuration over the evaluation papers, in memory."""
+
+    def __init__(self, papers: dict[str, dict]) -> None:
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE f USING fts5(cid UNINDEXED, title, abstract, "
+            "tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        self.conn.executemany("INSERT INTO f(cid, title, abstract) VALUES (?,?,?)",
+                              [(cid, p["title"], p["abstract"]) for cid, p in papers.items()])
+
+    def scores(self, text: str, pool: list[str]) -> dict[str, float]:
+        """BM25 of pool papers matching any content word of ``text`` (others absent)."""
+        words = content_words(text, 40)
+        if not words:
+            return {}
+        expr = " OR ".join(f'"{w}"' for w in words)
+        marks = ",".join("?" * len(pool))
+        rows = self.conn.execute(
+            f"SELECT cid, -bm25(f, 0.0, 3.0, 1.0) FROM f WHERE f MATCH ? AND cid IN ({marks})", (expr, *pool)
+        )
+        return {cid: float(s) for cid, s in rows}
+
+
+def _order(scores: dict[str, float], pool: list[str]) -> list[str]:
+    """Pool ordered by score (missing scores last, ties by pool order)."""
+    return sorted(pool, key=lambda c: -scores.get(c, -1e18))
+
+
+def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries: bool = False,
+        hybrid_weights: tuple[float, float] = (1.0, 1.0)) -> dict:
+    """Metrics per mode and facet (and for the fold test halves)."""
+    papers, items = load(data_dir)
+    ids = list(papers)
+    vecs = dict(zip(ids, embed([paper_text(papers[c]["title"], papers[c]["abstract"]) for c in ids]), strict=True))
+    qtexts = [query_text(papers[it.query], it.facet if facet_queries else None) for it in items]
+    qvecs = embed(qtexts)
+    bm25 = Bm25(papers)
+    rows: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(lambda: defaultdict(list))
+    for it, qt, qv in zip(items, qtexts, qvecs, strict=True):
+        pool = [c for c in it.grades if c != it.query]
+        kw = _order(bm25.scores(qt, pool), pool)
+        dense = _order({c: float(vecs[c] @ qv) for c in pool}, pool)
+        fused = [c for c, _ in rrf([kw, dense], k=RRF_K, weights=hybrid_weights)]
+        relevant = {c for c, g in it.grades.items() if g >= 2}
+        for mode, order in (("keyword", kw), ("semantic", dense), ("hybrid", fused)):
+            m = (graded_ndcg(order, it.grades, max(1, int(0.2 * len(pool)))),
+                 average_precision(order, relevant), r_precision(order, relevant))
+            for group in ("all", it.facet, *[s for s in it.splits if s.endswith("_test")]):
+                rows[mode][group].append(m)
+    return {mode: {g: {"ndcg%20": float(np.mean([r[0] for r in v])), "map": float(np.mean([r[1] for r in v])),
+                       "r-precision": float(np.mean([r[2] for r in v])), "queries": len(v)}
+                   for g, v in sorted(groups.items())}
+            for mode, groups in rows.items()}
