@@ -150,8 +150,9 @@ def run_daily(work: Path, new: list[dict], profiles: int) -> None:
             os.environ["PAPERFEED_HOME"] = str(run_dir)
             lib = Library(load_settings(run_dir / "library.db"))
             timer = Timer()
-            for m in ("embed_pending", "lexical_index", "vector_index", "feed", "_message"):
+            for m in ("embed_pending", "_update_index", "lexical_index", "vector_index", "feed", "_message"):
                 timer.wrap(lib, m)
+            timer.wrap(lib.embedder(), "embed_batch")
             t = time.perf_counter()
             report = lib.daily(since=since)
             total = time.perf_counter() - t
@@ -172,7 +173,10 @@ def print_report(report, timer: Timer, total: float, lib) -> None:
     print(f"\nlibrary: {lib.store.count()} papers; model {lib.settings.model_id}; {len(digests)} profiles")
     print(f"{'fetch + write 1000 (excluded)':40s} {fetch:7.2f}s")
     print(f"{'total without fetch':40s} {total - fetch:7.2f}s")
+    emb = timer.totals.get("embed_batch", 0)
     print(f"{'  embed new papers + index update':40s} {s['embed']:7.2f}s")
+    print(f"{'    model (embed_batch, all calls)':40s} {emb:7.2f}s")
+    print(f"{'    vector index add + save':40s} {timer.totals.get('_update_index', 0):7.2f}s")
     print(f"{'  digests (all profiles)':40s} {s['digests']:7.2f}s")
     print(f"{'    rank (feed), incl. the below':40s} {rank:7.2f}s  ({rank / max(len(digests), 1):.2f}s/profile)")
     print(f"{'      lexical index refresh':40s} {lex:7.2f}s")

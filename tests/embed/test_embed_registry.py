@@ -32,10 +32,10 @@ def test_unknown_model_lists_valid_ids(tmp_path: Path) -> None:
 
 
 def test_hashing_model_is_cached_per_process(tmp_path: Path) -> None:
-    first = get_embedder("test-hashing-64", cache_dir=tmp_path)
+    first = get_embedder("test-hashing-64", cache_dir=tmp_path / "models")
     assert isinstance(first, HashingEmbedder)
-    assert get_embedder("test-hashing-64", cache_dir=tmp_path) is first
-    assert not any(tmp_path.iterdir())  # the hashing model writes nothing
+    assert get_embedder("test-hashing-64", cache_dir=tmp_path / "models") is first
+    assert not (tmp_path / "models").exists()  # the hashing model writes nothing
 
 
 def test_missing_weights_package_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -26,13 +26,14 @@ def test_everything_is_escaped() -> None:
     assert '<span class="math">a&lt;b &amp; &#34;c&#34;</span>' in out
 
 
-PIECES = [*"ab$\\{}^_<>&\"' ", "\\frac", "\\alpha", "\\mathbb", "\\sqrt", "\\text", "\\("]
+PIECES = [*"ab$\\{}^_<>&\"' ", "\\frac", "\\alpha", "\\log", "\\mathbb", "\\sqrt", "\\text", "\\("]
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=40))
 def test_no_raw_markup_from_any_input(pieces: list[str]) -> None:
     out = str(render("".join(pieces)))
     stripped = out
-    for tag in ('<span class="math">', "</span>", "<sup>", "</sup>", "<sub>", "</sub>", "<b>", "</b>", "<i>", "</i>"):
+    for tag in ('<span class="math">', '<span class="op">', "</span>", "<sup>", "</sup>", "<sub>", "</sub>",
+                "<b>", "</b>", "<i>", "</i>"):
         stripped = stripped.replace(tag, "")
     assert "<" not in stripped and ">" not in stripped and '"' not in stripped

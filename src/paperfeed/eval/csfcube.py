@@ -20,7 +20,7 @@ from paperfeed.embed.base import paper_text
 from paperfeed.eval.corpus import read_jsonl_gz, require
 from paperfeed.eval.metrics import average_precision, graded_ndcg, r_precision
 from paperfeed.rank.fusion import rrf
-from paperfeed.rank.search import RRF_K, content_words
+from paperfeed.rank.search import RRF_K, SIMILAR_WEIGHTS, content_words
 
 PAPERS = "eval-csfcube-papers.jsonl.gz"
 JUDGMENTS = "eval-csfcube-judgments.jsonl.gz"
@@ -87,7 +87,7 @@ def _order(scores: dict[str, float], pool: list[str]) -> list[str]:
 
 
 def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries: bool = False,
-        hybrid_weights: tuple[float, float] = (1.0, 1.0)) -> dict:
+        hybrid_weights: tuple[float, float] = SIMILAR_WEIGHTS) -> dict:
     """Metrics per mode and facet (and for the fold test halves)."""
     papers, items = load(data_dir)
     ids = list(papers)
@@ -100,7 +100,7 @@ def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries:
         pool = [c for c in it.grades if c != it.query]
         kw = _order(bm25.scores(qt, pool), pool)
         dense = _order({c: float(vecs[c] @ qv) for c in pool}, pool)
-        fused = [c for c, _ in rrf([kw, dense], k=RRF_K, weights=hybrid_weights)]
+        fused = [c for c, _ in rrf([dense, kw], k=RRF_K, weights=hybrid_weights)]
         relevant = {c for c, g in it.grades.items() if g >= 2}
         for mode, order in (("keyword", kw), ("semantic", dense), ("hybrid", fused)):
             m = (graded_ndcg(order, it.grades, max(1, int(0.2 * len(pool)))),

@@ -34,7 +34,8 @@ class Params:
     w_model: float = 0.7
     w_recency: float = 0.1
     recency_half_life_days: float = 60.0
-    softmax_temp: float = 0.05
+    dense_temp: float = 0.1
+    lex_temp: float = 0.05
     mmr_lambda: float = 0.85
     mmr_top: int = 60
 
@@ -134,17 +135,17 @@ def score(
     """Fused relevance of each candidate to the profile (higher is better)."""
     n = cand_dense.shape[0]
     d_sims = cand_dense @ sig.dense.T if len(sig.dense) else np.zeros((n, 0), np.float32)
-    dense, dense_row = soft_max_sim(d_sims, params.softmax_temp)
+    dense, dense_row = soft_max_sim(d_sims, params.dense_temp)
     if sig.lex.shape[0] and cand_lex.shape[0]:
         l_sims = (cand_lex @ sig.lex.T).toarray()
     else:
         l_sims = np.zeros((n, 0), np.float32)
-    lex, lex_row = soft_max_sim(l_sims, params.softmax_temp)
+    lex, lex_row = soft_max_sim(l_sims, params.lex_temp)
     total = params.w_dense * standardise(dense) + params.w_lex * standardise(lex)
     if cand_cats is not None and params.w_cat and sig.categories:
         total += params.w_cat * standardise(category_affinity(sig.categories, cand_cats))
     if sig.neg_dense is not None and len(sig.neg_dense):
-        neg, _ = soft_max_sim(cand_dense @ sig.neg_dense.T, params.softmax_temp)
+        neg, _ = soft_max_sim(cand_dense @ sig.neg_dense.T, params.dense_temp)
         total -= 0.5 * params.w_dense * np.clip(standardise(neg) - standardise(dense), 0, None)
         model = feedback_model(sig, background if background is not None else np.zeros((0, 1)), cand_dense)
         if model is not None:

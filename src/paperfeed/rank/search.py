@@ -25,6 +25,8 @@ RRF_K = 60.0
 """Reciprocal-rank-fusion constant: score = sum(w / (RRF_K + rank)). Larger flattens the ranks."""
 HYBRID_WEIGHTS = (1.0, 1.0)
 """Weights of (keyword, semantic) lists in hybrid fusion."""
+SIMILAR_WEIGHTS = (1.0, 0.5)
+"""Weights of (semantic, keyword) lists for similar papers; chosen on CSFCube (eval csfcube)."""
 POOL = 100
 """How many results each side contributes to fusion."""
 EXACT_FILTER_MAX = 50_000
@@ -95,7 +97,7 @@ class Searcher:
         if words:
             expr = " OR ".join(f'"{w}"' for w in words)
             kw = [(i, s) for i, s in self.store.search_fts(expr, pool + 1) if i not in exclude][:pool]
-        ranked = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=(1.0, 0.5))[:limit]
+        ranked = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=SIMILAR_WEIGHTS)[:limit]
         q = Query(raw=text, words=words)
         return self._hits(ranked, q, dict(kw), dict(dense))
 

@@ -138,10 +138,13 @@ def delete_profile(name: ProfileName, lib: LibraryDep, user: WriterDep) -> dict:
 def add_papers(name: ProfileName, body: PapersIn, lib: LibraryDep, user: WriterDep) -> dict:
     if not body.keys and not (body.text and body.text.strip()):
         raise PaperfeedError("give keys or a listing text")
-    result = access.create_profile(lib, user, name, keys=body.keys) if body.keys else {}
+    added, report = 0, None
+    if body.keys:
+        added += access.create_profile(lib, user, name, keys=body.keys)["papers_added"]
     if body.text and body.text.strip():
-        result = access.add_listing(lib, user, name, body.text.encode())
-    return result
+        res = access.add_listing(lib, user, name, body.text.encode())
+        added, report = added + res["papers_added"], res["from_files"]
+    return {"profile": name, "papers_added": added, "from_files": report}
 
 
 @router.post("/profiles/{name}/papers/remove", summary="Take papers out of a profile")

@@ -145,7 +145,8 @@ def _raw_argument(tokens: list[str], i: int) -> tuple[str, int]:
 def _command(name: str, tokens: list[str], i: int, depth: int) -> tuple[str, int]:
     """A backslash command and whatever arguments it takes."""
     if name in SYMBOLS:
-        return str(escape(SYMBOLS[name])), i
+        symbol = str(escape(SYMBOLS[name]))
+        return (f'<span class="op">{symbol}</span>' if symbol.isalpha() and len(symbol) > 1 else symbol), i
     if name in _SIZING:
         return "", i
     if name in _LETTER_FONTS:

@@ -1,0 +1,633 @@
+"""Keyword, semantic and hybrid search, similar papers, and keeping the vector index current.
+
+Most tests run on a small hand-written library on four distinct topics (speech recognition,
+robot manipulation, recommender systems, protein/molecule learning) with the deterministic
+hashing embedder; the staleness tests use a few hundred real arXiv records from shared/data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperfeed.config import load_settings
+from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.library import Library
+from paperfeed.rank.search import MODES
+
+MODEL = "test-hashing-64"
+
+# (arXiv id, title, abstract, authors, categories, date)
+CORPUS = [
+    # ---- speech recognition ----
+    ("2501.10001", "Streaming Speech Recognition with Chunked Conformer Encoders",
+     "We present a streaming automatic speech recognition model that processes audio in fixed chunks with a "
+     "conformer encoder. Latency drops by 40% on LibriSpeech while word error rate stays within 0.3 points of "
+     "the full-context model.", ["Alice Nguyen", "Rahul Mehta"], ["eess.AS", "cs.CL"], "2025-01-10"),
+    ("2501.10002", "Knowledge Distillation for Compact Speech Recognizers",
+     "Large transformer acoustic models are accurate but too slow for phones. We train a small student "
+     "recognizer from the soft targets of a large teacher and keep most of the accuracy on spoken queries.",
+     ["Rahul Mehta", "Sofia Rossi"], ["eess.AS", "cs.SD"], "2025-02-03"),
+    ("2501.10003", "Self-Supervised Pretraining of Acoustic Models for Low-Resource Languages",
+     "Contrastive pretraining on unlabeled audio from twelve low-resource languages reduces the word error rate "
+     "of downstream speech recognition by a third compared with training from scratch.",
+     ["Amara Okafor", "Alice Nguyen"], ["cs.CL", "eess.AS"], "2025-03-14"),
+    ("2501.10004", "Speaker Diarization in Meetings with Overlapping Speech",
+     "Who spoke when? We combine a neural voice activity detector with speaker embeddings and an overlap-aware "
+     "clustering step, halving the diarization error rate on AMI meeting recordings.",
+     ["Sofia Rossi", "Jonas Weber"], ["eess.AS", "cs.SD"], "2025-04-22"),
+    ("2501.10005", "Noise-Robust Keyword Spotting on Microcontrollers",
+     "Always-on keyword spotting must run in a few kilobytes of memory. A depthwise-separable convolutional "
+     "network with noise augmentation detects wake words in noisy kitchens and cars.",
+     ["Jonas Weber"], ["eess.AS", "cs.LG"], "2025-05-30"),
+    ("2501.10006", "End-to-End Spoken Language Understanding without Transcripts",
+     "Instead of a pipeline of speech recognition and text classification, our model maps audio directly to "
+     "intents and slots, avoiding the propagation of transcription errors.",
+     ["Amara Okafor", "Hiro Tanaka"], ["cs.CL", "eess.AS"], "2025-06-18"),
+    ("2501.10007", "Accent Adaptation of Speech Recognition Models with Adapters",
+     "Word error rates are much higher for accented English. Small adapter layers trained per accent recover "
+     "most of the gap while the shared acoustic encoder stays frozen.",
+     ["Alice Nguyen"], ["cs.CL", "eess.AS"], "2025-07-09"),
+    # ---- robot manipulation ----
+    ("2502.20001", "Learning Dexterous Grasping from Human Video Demonstrations",
+     "We retarget hand poses from videos of people to a five-fingered robot hand and learn a grasping policy "
+     "that picks up unseen household objects with an 82% success rate.",
+     ["Marco Bianchi", "Lena Fischer"], ["cs.RO", "cs.CV"], "2025-01-20"),
+    ("2502.20002", "Sim-to-Real Transfer of Manipulation Policies with Domain Randomization",
+     "Policies trained in simulation fail on real robots because of the reality gap. Randomizing friction, "
+     "mass and lighting during reinforcement learning yields a manipulation policy that transfers zero-shot.",
+     ["Lena Fischer", "Tomás García"], ["cs.RO", "cs.LG"], "2025-02-11"),
+    ("2502.20003", "Tactile Sensing for Slip Detection in Robotic Grippers",
+     "A gel-based tactile sensor on each finger detects incipient slip fifty milliseconds before an object "
+     "falls, letting the gripper tighten its grasp in time.",
+     ["Tomás García"], ["cs.RO"], "2025-03-05"),
+    ("2502.20004", "Compressing Visuomotor Policies for Onboard Robot Control",
+     "Large visuomotor networks do not fit on embedded robot computers. We compress the policy network by "
+     "distillation into a smaller student that runs at 100 Hz on the arm controller.",
+     ["Marco Bianchi"], ["cs.RO", "cs.LG"], "2025-04-02"),
+    ("2502.20005", "Language-Conditioned Pick-and-Place with Vision Transformers",
+     "Given an instruction such as 'put the red block in the bowl', a vision transformer predicts pick and "
+     "place poses for a tabletop robot arm, generalising to new object arrangements.",
+     ["Lena Fischer", "Hiro Tanaka"], ["cs.RO", "cs.CV"], "2025-05-12"),
+    ("2502.20006", "Contact-Rich Assembly with Impedance Control and Reinforcement Learning",
+     "Peg-in-hole insertion requires compliant contact. An impedance controller combined with a learned "
+     "residual policy inserts pegs with sub-millimetre clearance on a real industrial robot.",
+     ["Tomás García", "Marco Bianchi"], ["cs.RO"], "2025-06-25"),
+    ("2502.20007", "Bimanual Cloth Folding with Diffusion Policies",
+     "Deformable objects are hard to manipulate. A diffusion policy trained on teleoperated demonstrations "
+     "folds towels and shirts with two robot arms.",
+     ["Lena Fischer"], ["cs.RO", "cs.LG"], "2025-07-15"),
+    # ---- recommender systems ----
+    ("2503.30001", "Graph Neural Networks for Session-Based Recommendation",
+     "We model each shopping session as a graph of clicked items and use a gated graph neural network to "
+     "predict the next item a user will click, improving recall@20 on e-commerce logs.",
+     ["Wei Zhang", "Priya Sharma"], ["cs.IR", "cs.LG"], "2025-01-25"),
+    ("2503.30002", "Contrastive Learning of User Representations for Sequential Recommenders",
+     "Data augmentation by cropping and masking interaction sequences provides positive pairs for contrastive "
+     "learning, which makes sequential recommenders more robust for users with short histories.",
+     ["Priya Sharma"], ["cs.IR"], "2025-02-20"),
+    ("2503.30003", "Debiasing Implicit Feedback with Inverse Propensity Scoring",
+     "Clicks are biased by the position at which items were shown. Inverse propensity weighting of the "
+     "training loss gives unbiased estimates of ranking quality for a recommender system.",
+     ["Wei Zhang", "Daniel Kim"], ["cs.IR"], "2025-03-28"),
+    ("2503.30004", "Cold-Start Recommendation with Item Content Embeddings",
+     "New items have no interactions. We map item descriptions into the collaborative filtering space so "
+     "that cold-start items can be recommended from their text alone.",
+     ["Daniel Kim"], ["cs.IR", "cs.CL"], "2025-04-15"),
+    ("2503.30005", "Fairness-Aware Re-Ranking for Two-Sided Marketplaces",
+     "Recommendations shape the exposure of providers. A re-ranking step trades a little user utility for a "
+     "fairer distribution of exposure among sellers on a marketplace.",
+     ["Priya Sharma", "Wei Zhang"], ["cs.IR", "cs.CY"], "2025-05-08"),
+    ("2503.30006", "Large Language Models as Conversational Recommenders",
+     "We prompt a large language model to elicit preferences in dialogue and recommend movies, and compare it "
+     "with a collaborative filtering baseline on a conversational recommendation benchmark.",
+     ["Daniel Kim", "Hiro Tanaka"], ["cs.IR", "cs.CL"], "2025-06-10"),
+    ("2503.30007", "Matrix Factorization Revisited for Implicit Feedback Recommendation",
+     "Well-tuned matrix factorization with alternating least squares remains a strong baseline for implicit "
+     "feedback and beats several recent neural recommenders on public datasets.",
+     ["Wei Zhang"], ["cs.IR", "cs.LG"], "2025-07-22"),
+    # ---- proteins and molecules ----
+    ("2504.40001", "Equivariant Graph Networks for Molecular Property Prediction",
+     "An E(3)-equivariant message passing network over atoms and bonds predicts quantum chemical properties "
+     "of small molecules more accurately than invariant baselines.",
+     ["Nora Lindqvist", "Ivan Petrov"], ["cs.LG", "q-bio.BM"], "2025-01-30"),
+    ("2504.40002", "Protein Structure Prediction from Single Sequences with Language Models",
+     "A protein language model trained on millions of amino acid sequences predicts three-dimensional "
+     "structure without multiple sequence alignments, approaching the accuracy of alignment-based methods.",
+     ["Ivan Petrov"], ["q-bio.BM", "cs.LG"], "2025-02-27"),
+    ("2504.40003", "Diffusion Models for Generating Drug-Like Molecules",
+     "A denoising diffusion model over atom coordinates and types generates valid, novel drug-like molecules "
+     "that bind a target protein pocket.",
+     ["Nora Lindqvist", "Carla Mendes"], ["cs.LG", "q-bio.BM"], "2025-03-19"),
+    ("2504.40004", "Predicting Protein-Ligand Binding Affinity with Attention",
+     "Cross-attention between protein residues and ligand atoms predicts binding affinity and highlights the "
+     "residues that contribute most to binding.",
+     ["Carla Mendes"], ["q-bio.BM"], "2025-04-29"),
+    ("2504.40005", "Retrosynthesis Planning with Template-Free Transformers",
+     "A sequence-to-sequence transformer proposes reactants for a target molecule, and a search procedure "
+     "assembles multi-step synthesis routes.",
+     ["Ivan Petrov", "Carla Mendes"], ["cs.LG", "physics.chem-ph"], "2025-05-21"),
+    ("2504.40006", "Contrastive Pretraining of Molecular Graph Encoders",
+     "Augmented views of molecular graphs obtained by dropping atoms and bonds serve as positive pairs, and "
+     "the pretrained encoder improves toxicity and solubility prediction.",
+     ["Nora Lindqvist"], ["cs.LG", "q-bio.BM"], "2025-06-30"),
+    ("2504.40007", "Antibody Design with Inverse Folding",
+     "Given the backbone of an antibody loop, an inverse folding model designs amino acid sequences that fold "
+     "into it, several of which bind the antigen in wet-lab tests.",
+     ["Carla Mendes", "Ivan Petrov"], ["q-bio.BM", "cs.LG"], "2025-07-28"),
+]
+TOPIC = {rec[0]: ("speech", "robots", "recsys", "molecules")[i // 7] for i, rec in enumerate(CORPUS)}
+
+
+def as_jsonl(records) -> str:
+    return "".join(
+        json.dumps({"id": i, "title": t, "abstract": a, "authors": au, "categories": c, "date": d}) + "\n"
+        for i, t, a, au, c, d in records
+    )
+
+
+def key(arxiv_id: str) -> str:
+    return f"arxiv:{arxiv_id}"
+
+
+def open_lib(tmp_path: Path, name: str = "lib.db") -> Library:
+    return Library(load_settings(tmp_path / name, model_id=MODEL))
+
+
+@pytest.fixture
+def corpus_lib(tmp_path: Path) -> Iterator[Library]:
+    """The 28-paper library, ingested and embedded with the hashing model."""
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(as_jsonl(CORPUS), encoding="utf-8")
+    lib = open_lib(tmp_path)
+    assert lib.ingest([str(path)]).added == len(CORPUS)
+    assert lib.embed_pending() == len(CORPUS)
+    yield lib
+    lib.close()
+
+
+def keys_of(hits) -> list[str]:
+    return [h.key for h in hits]
+
+
+# ---- keyword search -------------------------------------------------------------------
+
+
+def test_keyword_title_match_ranks_above_abstract_only_match(corpus_lib: Library) -> None:
+    hits = corpus_lib.search("distillation", mode="keyword")
+    assert keys_of(hits) == [key("2501.10002"), key("2502.20004")]  # title match, then abstract mention
+    assert "title matches distillation" in hits[0].why
+    assert "abstract mentions distillation" in hits[1].why
+
+
+def test_keyword_search_finds_the_topic(corpus_lib: Library) -> None:
+    hits = corpus_lib.search("robot grasping policy", mode="keyword", limit=5)
+    assert hits and all(TOPIC[h.paper.arxiv_id] == "robots" for h in hits)
+    assert hits[0].key == key("2502.20001")  # "grasping" in the title and "robot"/"policy" in the abstract
+
+
+def test_phrase_requires_the_exact_phrase(corpus_lib: Library) -> None:
+    hits = corpus_lib.search('"speech recognition"', mode="keyword", limit=50)
+    found = set(keys_of(hits))
+    with_phrase = {key(i) for i, t, a, *_ in CORPUS if "speech recognition" in f"{t} {a}".lower()}
+    assert found == with_phrase and len(found) >= 4
+    # the words alone (not adjacent) also match "Speaker Diarization ... Overlapping Speech"? no: phrase only
+    assert key("2501.10004") not in found
+
+
+def test_free_words_are_or_ed_and_stopwords_ignored(corpus_lib: Library) -> None:
+    hits = corpus_lib.search("the tactile of sensing", mode="keyword")
+    assert hits[0].key == key("2502.20003")
+    assert set(keys_of(hits)) == {key("2502.20003")}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_author_restricts_results(corpus_lib: Library, mode: str) -> None:
+    hits = corpus_lib.search('au:"Priya Sharma" recommendation', mode=mode, limit=50)
+    assert hits
+    assert all("Priya Sharma" in h.paper.authors for h in hits)
+    assert {h.key for h in hits} <= {key(i) for i, _, _, au, *_ in CORPUS if "Priya Sharma" in au}
+
+
+def test_author_only_query_lists_the_authors_papers(corpus_lib: Library) -> None:
+    hits = corpus_lib.search('au:"Tomás García"', limit=50)
+    assert set(keys_of(hits)) == {key("2502.20002"), key("2502.20003"), key("2502.20006")}
+    assert all("author Tomás García" in h.why for h in hits)
+
+
+def test_author_query_ignores_accents_and_case(corpus_lib: Library) -> None:
+    hits = corpus_lib.search("au:tomas au:garcia", mode="keyword", limit=50)
+    assert set(keys_of(hits)) == {key("2502.20002"), key("2502.20003"), key("2502.20006")}
+
+
+def test_author_query_does_not_match_across_two_authors(tmp_path: Path) -> None:
+    """au:"Jane Doe" must not match a paper by "Mary Jane" and "Doe Smith" (two different people)."""
+    recs = [
+        ("2505.00001", "Sparse attention kernels", "Block-sparse attention kernels for long inputs.",
+         ["Mary Jane", "Doe Smith"], ["cs.LG"], "2025-05-01"),
+        ("2505.00002", "Dense attention kernels", "Fused dense attention kernels for short inputs.",
+         ["Jane Doe"], ["cs.LG"], "2025-05-02"),
+    ]
+    path = tmp_path / "two.jsonl"
+    path.write_text(as_jsonl(recs), encoding="utf-8")
+    lib = open_lib(tmp_path)
+    try:
+        lib.ingest([str(path)])
+        hits = lib.search('au:"Jane Doe"', mode="keyword")
+        assert keys_of(hits) == [key("2505.00002")]
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_category_in_query_restricts(corpus_lib: Library, mode: str) -> None:
+    hits = corpus_lib.search("cat:cs.CL models", mode=mode, limit=50)
+    assert hits
+    assert all("cs.CL" in h.paper.categories for h in hits)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_excluded_term_removes_papers(corpus_lib: Library, mode: str) -> None:
+    base = corpus_lib.search("speech recognition", mode=mode, limit=50)
+    assert any("acoustic" in f"{h.paper.title} {h.paper.abstract}".lower() for h in base)
+    hits = corpus_lib.search("speech recognition -acoustic", mode=mode, limit=50)
+    assert hits
+    assert not any("acoustic" in f"{h.paper.title} {h.paper.abstract}".lower() for h in hits)
+
+
+def test_excluded_phrase(corpus_lib: Library) -> None:
+    hits = corpus_lib.search('speech -"word error rate"', mode="keyword", limit=50)
+    assert hits
+    assert not any("word error rate" in h.paper.abstract.lower() for h in hits)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_date_and_category_filters_apply_in_every_mode(corpus_lib: Library, mode: str) -> None:
+    hits = corpus_lib.search("learning models", mode=mode, limit=50, since="2025-03-01", until="2025-05-31")
+    assert hits
+    assert all("2025-03-01" <= h.paper.date <= "2025-05-31" for h in hits)
+    hits = corpus_lib.search("learning models", mode=mode, limit=50, category="cs.RO")
+    assert hits and all("cs.RO" in h.paper.categories for h in hits)
+    hits = corpus_lib.search("learning models", mode=mode, limit=50, category="q-bio.BM", since="2025-04-01")
+    assert hits and all("q-bio.BM" in h.paper.categories and h.paper.date >= "2025-04-01" for h in hits)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_since_until_in_query_syntax(corpus_lib: Library, mode: str) -> None:
+    hits = corpus_lib.search("recommendation since:2025-05-01 until:2025-06-30", mode=mode, limit=50)
+    assert hits and all("2025-05-01" <= h.paper.date <= "2025-06-30" for h in hits)
+
+
+def test_until_includes_the_whole_day_and_month(corpus_lib: Library) -> None:
+    hits = corpus_lib.search("robot", mode="keyword", limit=50, until="2025-01-20")
+    assert keys_of(hits) == [key("2502.20001")]
+    month = corpus_lib.search("robot", mode="keyword", limit=50, since="2025-02", until="2025-02")
+    assert keys_of(month) == [key("2502.20002")]
+
+
+def test_filter_that_matches_nothing_gives_no_results(corpus_lib: Library) -> None:
+    for mode in MODES:
+        assert corpus_lib.search("speech", mode=mode, category="math.AG") == []
+        assert corpus_lib.search("speech", mode=mode, since="2030-01-01") == []
+
+
+# ---- semantic and hybrid ------------------------------------------------------------------
+
+
+def test_semantic_mode_ranks_by_cosine(corpus_lib: Library) -> None:
+    title = "Bimanual Cloth Folding with Diffusion Policies"
+    hits = corpus_lib.search(title, mode="semantic", limit=28)
+    assert hits[0].key == key("2502.20007")
+    assert len(hits) == len(CORPUS)  # every embedded paper is a candidate
+    cosines = [float(h.why.split("cosine ")[1].rstrip(")")) for h in hits]
+    assert cosines == sorted(cosines, reverse=True)
+    assert all("close in meaning" in h.why and "matches" not in h.why for h in hits)
+
+
+def test_hybrid_is_the_fused_union_of_keyword_and_dense(corpus_lib: Library, tmp_path: Path) -> None:
+    # a paper ingested after embedding has no vector: only the keyword side can find it
+    late = [("2506.50001", "Tactile Skins for Humanoid Robots",
+             "Stretchable tactile skins cover the arms of a humanoid robot and sense contact pressure.",
+             ["Tomás García"], ["cs.RO"], "2025-08-01")]
+    path = tmp_path / "late.jsonl"
+    path.write_text(as_jsonl(late), encoding="utf-8")
+    corpus_lib.ingest([str(path)])
+    hits = corpus_lib.search("tactile", mode="hybrid", limit=40)
+    by_key = {h.key: h for h in hits}
+    keyword_only = by_key[key("2506.50001")]
+    assert "title matches tactile" in keyword_only.why and "cosine" not in keyword_only.why
+    dense_only = [h for h in hits if "tactile" not in f"{h.paper.title} {h.paper.abstract}".lower()]
+    assert dense_only and all(h.why.startswith("close in meaning") for h in dense_only)
+    both = by_key[key("2502.20003")]
+    assert "title matches tactile" in both.why and "close in meaning" in both.why
+    # fused: found by both sides beats found by one
+    assert hits[0].key == key("2502.20003")
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_hybrid_without_any_vectors_falls_back_to_keyword(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(as_jsonl(CORPUS), encoding="utf-8")
+    lib = open_lib(tmp_path)
+    try:
+        lib.ingest([str(path)])
+        hits = lib.search("matrix factorization", limit=5)
+        assert hits[0].key == key("2503.30007")
+        assert lib.search("matrix factorization", mode="semantic") == []
+    finally:
+        lib.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_hit_is_explained(corpus_lib: Library, mode: str) -> None:
+    hits = corpus_lib.search("protein structure from amino acid sequences", mode=mode, limit=10)
+    assert hits
+    for h in hits:
+        assert h.key.startswith("arxiv:") and h.paper is not None and h.paper.title
+        assert isinstance(h.score, float) and np.isfinite(h.score)
+        assert h.why.strip()
+    assert keys_of(hits) == list(dict.fromkeys(keys_of(hits)))  # no duplicates
+
+
+def test_limit_is_respected(corpus_lib: Library) -> None:
+    for mode in MODES:
+        assert len(corpus_lib.search("learning", mode=mode, limit=3)) == 3
+
+
+def test_unknown_mode_is_a_clear_error(corpus_lib: Library) -> None:
+    with pytest.raises(PaperfeedError, match="unknown search mode"):
+        corpus_lib.search("speech", mode="fuzzy")
+
+
+ABSURD = ["", "   ", "-", '"', "au:", "cat:", "AND OR NOT", "(((", ")))", "*", "NEAR(a b)", '"unbalanced phrase',
+          "title:speech", "since:2025-01-01", "since:not-a-date speech", "-speech", "---", "\x00", "🙂 robots",
+          "x" * 10_000, "speech " * 2_000, "au:" + "a" * 5_000]
+
+
+def search_or_clear_error(lib: Library, query: str, mode: str) -> None:
+    try:
+        hits = lib.search(query, mode=mode)
+    except PaperfeedError as e:
+        assert str(e)
+        return
+    assert isinstance(hits, list)
+    assert all(h.why for h in hits)
+
+
+@pytest.mark.parametrize("query", ABSURD, ids=lambda q: repr(q[:20]))
+def test_absurd_queries_give_results_or_a_clear_error(corpus_lib: Library, query: str) -> None:
+    for mode in MODES:
+        search_or_clear_error(corpus_lib, query, mode)
+
+
+def test_apostrophes_and_backslashes_give_results_or_a_clear_error(corpus_lib: Library) -> None:
+    """BUG: rank/query.py _split lets shlex's ValueError escape for a lone ' or a trailing backslash."""
+    for query in ("Alzheimer's disease", "don't", "'", "\\", "speech\\"):
+        for mode in MODES:
+            search_or_clear_error(corpus_lib, query, mode)
+
+
+def test_empty_query_message(corpus_lib: Library) -> None:
+    for q in ("", "   ", "-", '"', "since:2025-01-01"):
+        with pytest.raises(PaperfeedError, match="empty query"):
+            corpus_lib.search(q)
+
+
+def test_excluded_only_query_returns_nothing_rather_than_everything(corpus_lib: Library) -> None:
+    for mode in MODES:
+        assert corpus_lib.search("-speech", mode=mode) == []
+
+
+def test_apostrophe_in_query_is_searchable(corpus_lib: Library) -> None:
+    hits = corpus_lib.search("robot's gripper", mode="keyword")
+    assert key("2502.20003") in keys_of(hits)
+
+
+# ---- similar ----------------------------------------------------------------------------
+
+
+def test_similar_by_key_excludes_the_paper_and_stays_on_topic(corpus_lib: Library) -> None:
+    hits = corpus_lib.similar(key("2503.30003"), limit=5)
+    assert key("2503.30003") not in keys_of(hits)
+    assert len(hits) == 5
+    assert sum(TOPIC[h.paper.arxiv_id] == "recsys" for h in hits) >= 3
+    assert all(h.why for h in hits)
+
+
+def test_similar_by_arxiv_id_without_prefix(corpus_lib: Library) -> None:
+    assert keys_of(corpus_lib.similar("2504.40002", limit=3)) == keys_of(corpus_lib.similar(key("2504.40002"),
+                                                                                            limit=3))
+
+
+def test_similar_unknown_key_is_not_found(corpus_lib: Library) -> None:
+    for ref in ("arxiv:2999.99999", "doi:10.1234/nothing", "no-such-key", ""):
+        with pytest.raises(NotFound):
+            corpus_lib.similar(ref)
+
+
+def test_similar_to_text(corpus_lib: Library) -> None:
+    text = ("We study how robots can learn to grasp objects. The gripper uses tactile sensing and a learned "
+            "grasping policy trained by reinforcement learning in simulation.")
+    hits = corpus_lib.similar(text=text, limit=5)
+    assert len(hits) == 5
+    assert sum(TOPIC[h.paper.arxiv_id] == "robots" for h in hits) >= 4
+
+
+def test_similar_to_empty_text_is_a_clear_error(corpus_lib: Library) -> None:
+    for text in ("", "   "):
+        with pytest.raises(PaperfeedError):
+            corpus_lib.similar(text=text)
+
+
+def test_similar_for_a_paper_without_vector_embeds_on_the_fly(corpus_lib: Library, tmp_path: Path) -> None:
+    late = [("2506.50002", "Session Graphs for Next-Item Recommendation",
+             "Clicked items in a shopping session form a graph; a graph neural network predicts the next item.",
+             ["Wei Zhang"], ["cs.IR"], "2025-08-02")]
+    path = tmp_path / "late.jsonl"
+    path.write_text(as_jsonl(late), encoding="utf-8")
+    corpus_lib.ingest([str(path)])
+    hits = corpus_lib.similar(key("2506.50002"), limit=3)
+    assert hits[0].key == key("2503.30001")
+
+
+# ---- keeping the index current (real records) ---------------------------------------------
+
+_REAL: dict[str, list[str]] = {}
+
+
+def real_lines(data_file: Callable[[str], Path], n: int) -> list[str]:
+    """The first n JSON lines of a shared arXiv file (read once per session)."""
+    name = "arxiv-cs-daily-advancedcs.jsonl.gz"
+    if len(_REAL.get(name, [])) < n:
+        out = []
+        with gzip.open(data_file(name), "rt", encoding="utf-8") as f:
+            for line in f:
+                out.append(line)
+                if len(out) >= n:
+                    break
+        _REAL[name] = out
+    return _REAL[name][:n]
+
+
+@pytest.fixture
+def real_lib(tmp_path: Path, data_file) -> Iterator[tuple[Library, list[dict]]]:
+    """A library of 200 real records (embedded) and 100 more records not yet ingested."""
+    lines = real_lines(data_file, 300)
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(lines[:200]), encoding="utf-8")
+    lib = open_lib(tmp_path)
+    lib.ingest([str(first)])
+    lib.embed_pending()
+    yield lib, [json.loads(x) for x in lines[200:]]
+    lib.close()
+
+
+def write_records(path: Path, recs: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return path
+
+
+def as_query(title: str, abstract: str) -> str:
+    """A paper's text as a plain query (no quotes, backslashes or leading minus signs)."""
+    words = f"{title}. {abstract}".translate(str.maketrans("'\"\\’", "    ")).split()
+    return " ".join(w.lstrip("-") for w in words)
+
+
+def index_meta(lib: Library) -> dict:
+    return json.loads((lib.settings.index_dir / MODEL / "meta.json").read_text(encoding="utf-8"))
+
+
+def test_new_papers_are_searchable_after_embedding(real_lib, tmp_path: Path) -> None:
+    lib, more = real_lib
+    assert lib.search("x", mode="semantic", limit=1)  # index built and cached
+    assert index_meta(lib)["count"] == 200
+    lib.ingest([str(write_records(tmp_path / "more.jsonl", more))])
+    target = more[-1]
+    assert lib.embed_pending() == 100
+    assert index_meta(lib)["count"] == 300
+    hits = lib.search(as_query(target["title"], target["abstract"]), mode="semantic", limit=1)
+    assert hits[0].key == key(target["id"])
+    # a fresh Library (new process) loads the saved index and sees them too
+    again = open_lib(tmp_path)
+    try:
+        assert again.search(as_query(target["title"], target["abstract"]), mode="semantic", limit=1)[0].key == \
+            key(target["id"])
+    finally:
+        again.close()
+
+
+def test_deleted_index_directory_is_rebuilt(real_lib, tmp_path: Path) -> None:
+    lib, _ = real_lib
+    shutil.rmtree(lib.settings.index_dir)
+    fresh = open_lib(tmp_path)
+    try:
+        paper = fresh.recent(limit=1)[0]
+        hits = fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=1)
+        assert hits[0].key == paper.key
+        assert index_meta(fresh)["count"] == 200
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize("victim", ["meta.json", "vectors.npy", "ids.npy", "all"])
+def test_garbage_index_files_are_rebuilt(real_lib, tmp_path: Path, victim: str) -> None:
+    lib, _ = real_lib
+    d = lib.settings.index_dir / MODEL
+    files = sorted(p for p in d.iterdir() if p.is_file())
+    assert files
+    for p in files:
+        if victim in (p.name, "all"):
+            p.write_bytes(b"\x00garbage\xff" * 7)
+    fresh = open_lib(tmp_path)
+    try:
+        paper = fresh.recent(limit=1)[0]
+        hits = fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=3)
+        assert hits[0].key == paper.key
+        assert len(fresh.search("language", mode="hybrid", limit=50)) == 50
+    finally:
+        fresh.close()
+
+
+def test_truncated_vectors_file_is_rebuilt(real_lib, tmp_path: Path) -> None:
+    lib, _ = real_lib
+    vec = lib.settings.index_dir / MODEL / "vectors.npy"
+    vec.write_bytes(vec.read_bytes()[: vec.stat().st_size // 2])
+    fresh = open_lib(tmp_path)
+    try:
+        paper = fresh.recent(limit=1)[0]
+        assert fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=1)[0].key == paper.key
+    finally:
+        fresh.close()
+
+
+def test_interrupted_embedding_keeps_finished_batches(tmp_path: Path, data_file) -> None:
+    path = tmp_path / "real.jsonl"
+    path.write_text("".join(real_lines(data_file, 250)), encoding="utf-8")
+    lib = open_lib(tmp_path)
+    try:
+        lib.ingest([str(path)])
+        assert lib.count_pending() == 250
+        batches: list[int] = []
+
+        def progress(n: int) -> None:
+            batches.append(n)
+            if len(batches) == 2:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            lib.embed_pending(batch=40, progress=progress)
+        assert batches == [40, 40]
+        assert lib.count_pending() == 250 - 80
+        assert lib.store.vector_models() == {MODEL: 80}
+        assert lib.embed_pending(batch=40) == 170
+        assert lib.count_pending() == 0
+        assert lib.store.vector_models() == {MODEL: 250}
+        paper = lib.recent(limit=1)[0]
+        assert lib.search(as_query(paper.title, paper.abstract), mode="semantic", limit=1)[0].key == paper.key
+        assert lib.embed_pending() == 0
+    finally:
+        lib.close()
+
+
+def test_changed_abstract_makes_exactly_that_paper_pending(real_lib, tmp_path: Path) -> None:
+    lib, _ = real_lib
+    assert lib.count_pending() == 0
+    old = lib.recent(limit=1, offset=5)[0]
+    newer = {"id": old.arxiv_id, "title": old.title, "version": 2, "authors": list(old.authors),
+             "abstract": "A rewritten abstract about tactile sensing for robot grippers and slip detection.",
+             "categories": list(old.categories), "date": old.date}
+    report = lib.ingest([str(write_records(tmp_path / "v2.jsonl", [newer]))])
+    assert report.updated == 1
+    assert lib.count_pending() == 1
+    pending = lib.store.papers_missing_vectors(MODEL, 10)
+    assert [lib.store.papers_by_ids([r[0]])[0].key for r in pending] == [old.key]
+    assert lib.embed_pending() == 1
+    assert lib.search(newer["abstract"], mode="semantic", limit=1)[0].key == old.key
+    # re-ingesting identical records changes nothing
+    lib.ingest([str(write_records(tmp_path / "v2.jsonl", [newer]))])
+    assert lib.count_pending() == 0
+
+
+def test_stale_vector_is_not_served_before_reembedding(real_lib, tmp_path: Path) -> None:
+    """A paper whose text changed has no current vector until re-embedded, whichever path search takes.
+
+    The filtered path (store.vectors_for) already ignores the stale vector; the unfiltered path must agree.
+    """
+    lib, _ = real_lib
+    old = lib.recent(limit=1, offset=5)[0]
+    assert lib.search("x", mode="semantic", limit=1)  # the index is loaded and cached
+    newer = {"id": old.arxiv_id, "title": old.title, "version": 2, "authors": list(old.authors),
+             "abstract": "A rewritten abstract about tactile sensing for robot grippers and slip detection.",
+             "categories": list(old.categories), "date": old.date}
+    lib.ingest([str(write_records(tmp_path / "v2.jsonl", [newer]))])
+    q = as_query(old.title, "")
+    filtered = keys_of(lib.search(q, mode="semantic", limit=300, since="1900-01-01"))
+    unfiltered = keys_of(lib.search(q, mode="semantic", limit=300))
+    assert old.key not in filtered
+    assert old.key not in unfiltered
