@@ -188,8 +188,10 @@ def main() -> None:
             "feed page": ["/profiles/bench/feed"] * (n // 4),
         }
         for name, urls in pages.items():
-            results[name] = load(base, urls, args.clients)
-            print(f"{name:22s} {json.dumps(results[name])}", flush=True)
+            results[f"{name}, 1 client"] = one = load(base, urls[:20], 1)
+            print(f"{name + ', 1 client':34s} {json.dumps(one)}", flush=True)
+            results[f"{name}, {args.clients} clients"] = many = load(base, urls, args.clients)
+            print(f"{name + f', {args.clients} clients':34s} {json.dumps(many)}", flush=True)
         t = time.perf_counter()
         r = httpx.get(base + f"/api/map?limit={args.map_points}", timeout=600)
         results["map API cold (server)"] = {"points": r.json()["count"], "seconds": round(time.perf_counter() - t, 2)}
@@ -202,7 +204,7 @@ def main() -> None:
     results["map layout only"] = map_timing(db, args.map_points)
     results["load_avg_after"] = os.getloadavg()[0]
     for k in ("map API cold (server)", "map API cached", "map layout only"):
-        print(f"{k:22s} {json.dumps(results[k])}")
+        print(f"{k:34s} {json.dumps(results[k])}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -50,8 +50,8 @@ def write_csv(papers: Iterable[Paper], out: TextIO) -> int:
     return n
 
 
-_BIB_ESCAPE = {"&": r"\&", "%": r"\%", "#": r"\#", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "~": r"\textasciitilde{}",
-               "\\": r"\textbackslash{}"}
+_BIB_ESCAPE = {"&": r"\&", "%": r"\%", "#": r"\#", "{": r"\textbraceleft{}", "}": r"\textbraceright{}",
+               "~": r"\textasciitilde{}", "\\": r"\textbackslash{}"}
 
 
 _MATH = re.compile(r"(\$[^$]+\$)")

@@ -19,6 +19,16 @@ from paperfeed.rank.search import Filters, Searcher
 from paperfeed.store.base import Store, open_store
 
 
+def check_date(value: str | None, name: str) -> str | None:
+    """A user-given date in ISO form (YYYY, YYYY-MM or YYYY-MM-DD), or a clear error."""
+    if value is None or value == "":
+        return None
+    iso = normalize.date(value)
+    if iso is None or not value.strip()[:4].isdigit():
+        raise PaperfeedError(f"--{name}: {value!r} is not a date (use YYYY-MM-DD)")
+    return iso
+
+
 class Library(DeliveryMixin):
     """One paper library: ingest, read, embed, search, recommend."""
 
@@ -152,7 +162,8 @@ class Library(DeliveryMixin):
     def search(self, query: str, mode: str = "hybrid", limit: int = 20, since: str | None = None,
                until: str | None = None, category: str | None = None, model_id: str | None = None) -> list[Hit]:
         """Hybrid (default), semantic or keyword search; see rank/query.py for the syntax."""
-        return self.searcher(model_id).search(query, mode, limit, Filters(since, until, category))
+        filters = Filters(check_date(since, "since"), check_date(until, "until"), category)
+        return self.searcher(model_id).search(query, mode, limit, filters)
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20,
                 model_id: str | None = None) -> list[Hit]:
@@ -270,6 +281,7 @@ class Library(DeliveryMixin):
         """The profile's ranked, explained feed (read-only); delivered papers are left out."""
         from paperfeed.rank.feed import FeedRanker, FeedRequest
 
+        since, until = check_date(since, "since"), check_date(until, "until")
         prof_id = self._profile_id(name)
         rec = self.store.profile_record(prof_id)
         exclude = set(exclude) | self.store.delivered_ids(prof_id)

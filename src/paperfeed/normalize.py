@@ -69,13 +69,14 @@ def author_name(raw: str) -> str:
     """One author as "First Last"; "Last, First" is turned round; null tokens dropped."""
     s = clean_text(raw).strip(" ,;*†‡")
     if "," in s:
-        parts = [p.strip() for p in s.split(",") if p.strip().lower() not in _NULLS]
+        parts = [q for q in (p.strip(" ;*†‡") for p in s.split(",")) if q.lower() not in _NULLS]
         if len(parts) == 2 and parts[1].lower() not in _SUFFIXES:
             s = f"{parts[1]} {parts[0]}"
         elif len(parts) == 3 and parts[1].lower() in _SUFFIXES:
             s = f"{parts[2]} {parts[0]} {parts[1]}"
         else:
             s = " ".join(parts)
+        s = " ".join(s.split()).strip(" ,;*†‡")
     return s if s.lower() not in _NULLS else ""
 
 

@@ -199,10 +199,12 @@ def test_show_text(db: Path) -> None:
 def test_delete_keeps_library_papers(db: Path) -> None:
     ok(run("--db", db, "profile", "create", "asr", "--keys", f"{SPEECH[0]} {SPEECH[1]}"))
     ok(run("--db", db, "dislike", RECSYS[0], "--profile", "asr"))
+    ok(run("--db", db, "mute-category", "cs.IR", "--profile", "asr"))
     assert "deleted profile asr" in ok(run("--db", db, "profile", "delete", "asr")).stdout
     assert ok_json(run("--db", db, "profile", "list", "--json")) == []
     assert ok_json(run("--db", db, "stats", "--json"))["papers"] == len(PAPERS)
     assert table_count(db, "feedback") == 0 and table_count(db, "profile_papers") == 0
+    assert table_count(db, "mutes") == 0
     assert ok_json(run("--db", db, "show", SPEECH[0], "--json"))["key"] == SPEECH[0]
 
 
@@ -264,6 +266,17 @@ def test_feed_since_and_category(db: Path) -> None:
     keys = feed_keys(db, "robo", "--since", "2026-03-01")
     assert set(keys) == {f"arxiv:{p[0]}" for p in PAPERS if p[5] >= "2026-03-01"}
     assert set(feed_keys(db, "robo", "--category", "cs.IR", "--until", "2026-02-28")) == set(RECSYS[:2])
+
+
+def test_feed_date_option_is_validated(db: Path) -> None:
+    """BUG (as for search): feed --since 2026-3-1 compares strings and silently drops every 2026-03 paper."""
+    ok(run("--db", db, "profile", "create", "robo", "--keys", ROBOTS[0]))
+    r = run("--db", db, "feed", "robo", "--json", "--limit", "50", "--since", "2026-3-1")
+    if r.exit_code == 2:
+        assert_one_line_error(r, "2026-3-1")
+        return
+    hits = json.loads(ok(r).stdout)
+    assert {h["key"] for h in hits} == set(feed_keys(db, "robo", "--since", "2026-03-01"))
 
 
 def test_like_dislike_unlike(db: Path) -> None:

@@ -151,6 +151,27 @@ def test_search_filters(filled: Path) -> None:
     assert {h["key"] for h in hits} == {"arxiv:2603.00002", "arxiv:2603.00003"}
 
 
+@pytest.mark.parametrize("option", ["--since", "--until"])
+@pytest.mark.parametrize("value", ["yesterday", "2026-2-1"])
+def test_search_date_options_are_validated(filled: Path, option: str, value: str) -> None:
+    """A date option that is not YYYY[-MM[-DD]] is normalised (as since:/until: in the query are) or refused.
+
+    BUG: cli/search_cmds.py passes --since/--until unchecked to SQL string comparison: --since 2026-2-1
+    and --since yesterday silently give no results, --until yesterday silently gives everything.
+    """
+    r = run("--db", filled, "search", "speech recognition grasping recommendation", "--mode", "keyword", "--json",
+            option, value)
+    if r.exit_code == 2:
+        assert_one_line_error(r, value)
+        return
+    got = {h["date"] for h in hits_json(r)}
+    if value == "2026-2-1":
+        expected = {p[5] for p in PAPERS if (p[5] >= "2026-02-01" if option == "--since" else p[5] <= "2026-02-01")}
+        assert got & expected == got and got
+    else:
+        pytest.fail(f"{option} {value!r} was accepted and gave {len(got)} results")
+
+
 def test_search_query_syntax(filled: Path) -> None:
     hits = hits_json(run("--db", filled, "search", 'au:"Priya Sharma" cat:cs.LG recommendation', "--json"))
     assert [h["key"] for h in hits] == ["arxiv:2603.00004"]

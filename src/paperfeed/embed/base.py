@@ -44,10 +44,14 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 def models_cache_dir() -> Path:
-    """Where exported models live: ``$PAPERFEED_HOME/models``, else the XDG cache."""
-    home = os.environ.get("PAPERFEED_HOME")
-    if home:
-        return Path(home).expanduser() / "models"
+    """Where exported models live: ``$PAPERFEED_MODELS_DIR``, else the XDG cache.
+
+    The export is derived from the installed weights, not library data, so every library
+    (and every test's temporary library) shares one cache.
+    """
+    own = os.environ.get("PAPERFEED_MODELS_DIR")
+    if own:
+        return Path(own).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
     return base / "paperfeed" / "models"

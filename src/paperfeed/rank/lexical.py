@@ -9,10 +9,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 MAX_FEATURES = 200_000
 
 
-def make_vectorizer(max_features: int = MAX_FEATURES, min_df: int = 2) -> TfidfVectorizer:
+def make_vectorizer(max_features: int = MAX_FEATURES, min_df: int = 2, max_df: float = 0.5) -> TfidfVectorizer:
     """The TF-IDF vectorizer paperfeed uses for lexical similarity."""
     return TfidfVectorizer(
-        sublinear_tf=True, ngram_range=(1, 2), min_df=min_df, max_df=0.5, stop_words="english",
+        sublinear_tf=True, ngram_range=(1, 2), min_df=min_df, max_df=max_df, stop_words="english",
         max_features=max_features, dtype=np.float32, strip_accents="unicode",
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
     )
@@ -28,8 +28,14 @@ class Lexical:
     @classmethod
     def fit(cls, texts: list[str], max_features: int = MAX_FEATURES) -> Lexical:
         """Fit vocabulary and IDF on a corpus (min_df drops one-off terms on larger corpora)."""
-        vec = make_vectorizer(max_features, min_df=2 if len(texts) >= 200 else 1)
-        vec.fit(texts)
+        # tiny corpora (a new library) keep every term: max_df would otherwise drop them all
+        vec = make_vectorizer(max_features, min_df=2 if len(texts) >= 200 else 1,
+                              max_df=0.5 if len(texts) >= 20 else 1.0)
+        try:
+            vec.fit(texts)
+        except ValueError:  # no usable term at all (empty or stop-word-only texts)
+            vec = make_vectorizer(max_features, min_df=1, max_df=1.0)
+            vec.fit([*texts, "paper"])
         return cls(vec)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:

@@ -65,13 +65,7 @@ def build(store) -> LexicalIndex:
     hashes = np.array([h for _, h in state], dtype=object)
     rng = np.random.default_rng(0)
     sample = ids if len(ids) <= FIT_SAMPLE else np.sort(rng.choice(ids, FIT_SAMPLE, replace=False))
-    lexical = Lexical.fit(_texts(store, sample.tolist()) or [""]) if len(ids) else None
-    if lexical is None:
-        from paperfeed.rank.lexical import make_vectorizer
-
-        vec = make_vectorizer(min_df=1)
-        vec.fit(["empty library"])
-        lexical = Lexical(vec)
+    lexical = Lexical.fit(_texts(store, sample.tolist()) if len(ids) else ["empty library"])
     rows = _transform_chunked(lexical, store, ids.tolist())
     return LexicalIndex(lexical, ids, hashes, rows, fitted_on=len(ids))
 
@@ -86,7 +80,7 @@ def _transform_chunked(lexical: Lexical, store, ids: list[int], chunk: int = 500
 def refresh(store, index: LexicalIndex) -> LexicalIndex:
     """Bring rows up to date with the library: new/changed papers transformed, deleted dropped."""
     state = _state_of(store)
-    if len(state) > 2 * max(index.fitted_on, 1000):
+    if len(state) > 2 * max(index.fitted_on, 1):
         return build(store)
     current = dict(state)
     known = dict(zip(index.ids.tolist(), index.hashes.tolist(), strict=True))

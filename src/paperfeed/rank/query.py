@@ -7,7 +7,6 @@ and categories required; excluded terms removed) and into the plain text a dense
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from paperfeed import normalize
@@ -52,12 +51,21 @@ class Query:
         return list(dict.fromkeys(out))
 
 
+_TOKEN = re.compile(r'-?(?:[\w.-]+:)?"[^"]*"|\S+')
+
+
 def _split(raw: str) -> list[str]:
-    """Shell-like split that tolerates an unbalanced quote."""
-    try:
-        return shlex.split(raw, posix=True)
-    except ValueError:
-        return shlex.split(raw.replace('"', " "), posix=True)
+    """Split on spaces, keeping "quoted phrases" (with an optional field: or - prefix) whole."""
+    out = []
+    for tok in _TOKEN.findall(raw):
+        neg = tok.startswith("-") and len(tok) > 1
+        body = tok[1:] if neg else tok
+        field, sep, rest = body.partition(":") if '"' in body and not body.startswith('"') else ("", "", body)
+        rest = rest.replace('"', " ").strip() if sep or rest.count('"') != 2 else rest[1:-1].strip()
+        if not rest:
+            continue
+        out.append(("-" if neg else "") + (f"{field}:" if sep else "") + rest)
+    return out
 
 
 def parse_query(raw: str) -> Query:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from paperfeed import normalize
 from paperfeed.errors import PaperfeedError
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.fusion import rrf
@@ -65,6 +66,11 @@ class Searcher:
         pool = max(POOL, limit)
         kw = self._keyword(q, f, pool) if mode in ("keyword", "hybrid") else []
         dense = self._semantic(q, f, pool) if mode in ("semantic", "hybrid") and q.dense_text else []
+        if any(len(a.split()) > 1 for a in q.authors):
+            # FTS matches a full-name phrase across neighbouring names; the author keys decide
+            by = self._by_authors(q)
+            kw = [(i, s) for i, s in kw if i in by]
+            dense = [(i, s) for i, s in dense if i in by]
         if mode == "keyword" or (mode == "hybrid" and not dense):
             ranked = kw[:limit]
         elif mode == "semantic" or not kw:
@@ -91,7 +97,7 @@ class Searcher:
         if vec is None:
             vec = self.embedder.embed_batch([text])[0]
         pool = max(POOL, limit)
-        dense = [(i, s) for i, s in self._index().query(vec, pool + len(exclude), exclude=exclude)][:pool]
+        dense = self._current(self._index().query(vec, pool + len(exclude), exclude=exclude)[:pool])
         words = content_words(text, 40)
         kw = []
         if words:
@@ -108,6 +114,16 @@ class Searcher:
         if not expr:
             return []
         return self.store.search_fts(expr, pool, f.since, f.until, f.category)
+
+    def _by_authors(self, q: Query) -> set[int]:
+        """Papers having every full name given with au: (matched by normalised author key)."""
+        sets = [set(self.store.ids_by_author_key(normalize.author_key(a))) for a in q.authors if len(a.split()) > 1]
+        return set.intersection(*sets) if sets else set()
+
+    def _current(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Drop hits whose stored vector no longer matches the paper's text (not re-embedded yet)."""
+        ok = self.store.vectors_for(self.embedder.model_id, [i for i, _ in hits], self.embedder.dim)
+        return [(i, s) for i, s in hits if i in ok]
 
     def _allowed(self, q: Query, f: Filters) -> set[int] | None:
         """Ids the semantic side may return, or None for all."""
@@ -141,12 +157,12 @@ class Searcher:
             return [(int(ids[j]), float(sims[j])) for j in top]
         index = self._index()
         if allowed is None:
-            return index.query(vec, pool)
+            return self._current(index.query(vec, pool))
         k = pool * 4
         while True:
             res = [(i, s) for i, s in index.query(vec, k) if i in allowed]
             if len(res) >= pool or k >= len(index):
-                return res[:pool]
+                return self._current(res[:pool])
             k *= 4
 
     def _hits(self, ranked: list[tuple[int, float]], q: Query, kw: dict[int, float],

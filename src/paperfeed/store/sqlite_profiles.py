@@ -109,6 +109,14 @@ class ProfileStoreMixin:
             self.conn.execute(
                 "INSERT OR IGNORE INTO mutes(profile_id, kind, value) VALUES (?,?,?)", (profile_id, kind, value)
             )
+        elif kind == "author":
+            from paperfeed.normalize import author_key
+
+            rows = self.conn.execute(
+                "SELECT value FROM mutes WHERE profile_id = ? AND kind = 'author'", (profile_id,)
+            ).fetchall()
+            gone = [(profile_id, v) for (v,) in rows if author_key(v) == author_key(value)]
+            self.conn.executemany("DELETE FROM mutes WHERE profile_id = ? AND kind = 'author' AND value = ?", gone)
         else:
             self.conn.execute(
                 "DELETE FROM mutes WHERE profile_id = ? AND kind = ? AND value = ?", (profile_id, kind, value)

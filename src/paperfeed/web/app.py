@@ -94,20 +94,22 @@ def _warm_up(lib: Library) -> None:
 
 
 def _serialise_cache_builds(lib: Library) -> None:
-    """Let one thread at a time (re)build the Library's cached indexes.
+    """Let one thread at a time refresh the Library's lexical index.
 
-    Library caches its vector and lexical indexes without a lock; two requests arriving after a
-    change would both rebuild and save into the same directory. The facade should own this lock.
+    Library caches it without a lock: two feed requests after new papers arrived would both update it
+    and save into the same directory. Its fast path is cheap, so a lock costs little. The vector index
+    is left alone: its check (Store.vector_state) costs tens of milliseconds at 170k papers and would
+    serialise every search; a rebuild only happens when the saved index is stale, and `ingest`/`daily`
+    save a fresh one. The facade should own both locks (check outside, build inside).
     """
-    lock = threading.RLock()
-    for name in ("vector_index", "lexical_index"):
-        method = getattr(lib, name)
+    lock = threading.Lock()
+    method = lib.lexical_index
 
-        def locked(*args, _method=method, **kwargs):
-            with lock:
-                return _method(*args, **kwargs)
+    def locked(*args, **kwargs):
+        with lock:
+            return method(*args, **kwargs)
 
-        setattr(lib, name, locked)
+    lib.lexical_index = locked  # type: ignore[method-assign]
 
 
 class SecurityHeaders:
