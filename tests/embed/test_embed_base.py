@@ -22,14 +22,21 @@ def test_paper_text_handles_missing_parts() -> None:
     assert paper_text("", " abstract\tonly ") == "abstract only"
 
 
-def test_cache_dir_prefers_paperfeed_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_cache_dir_prefers_paperfeed_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PAPERFEED_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert models_cache_dir() == tmp_path / "models"
+
+
+def test_cache_dir_is_shared_across_libraries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PAPERFEED_MODELS_DIR", raising=False)
     monkeypatch.setenv("PAPERFEED_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert models_cache_dir() == tmp_path / "home" / "models"
+    assert models_cache_dir() == tmp_path / "xdg" / "paperfeed" / "models"
 
 
 def test_cache_dir_uses_xdg_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("PAPERFEED_HOME", raising=False)
+    monkeypatch.delenv("PAPERFEED_MODELS_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert models_cache_dir() == tmp_path / "xdg" / "paperfeed" / "models"
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-
-from conftest import XSS_TITLE, csrf_of  # tests/web/conftest.py (pytest puts tests/web on sys.path)
+from web_support import XSS_TITLE, csrf_of
 
 
 def create_profile(client: TestClient, name: str = "jane", **body) -> dict:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from web_support import PASSWORD, csrf_of
 
-from conftest import PASSWORD, csrf_of
 from paperfeed.web.auth import Accounts
 
 

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from conftest import XSS_TITLE, build_library
+from web_support import XSS_TITLE, build_library
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -174,7 +173,15 @@ def test_topic_map_draws_points(page) -> None:
     assert drawn == page.evaluate("window.paperfeedMap.count") == 50
     assert int(page.locator("#topic-map").get_attribute("data-highlighted")) == 2
     assert page.locator("#map-legend span").count() >= 5
+    point = page.evaluate("window.paperfeedMap.point(7)")
+    box = page.locator("#topic-map").bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector("#map-tip", state="visible")
+    assert page.locator("#map-tip").inner_text().startswith(point["title"])
     page.screenshot(path=SHOTS / "map.png", full_page=True)
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_selector("#paper-title")
+    assert page.url.endswith("/papers/" + point["key"]) or point["key"].split(":")[1] in page.url
 
 
 def test_xss_title_is_shown_as_text(page) -> None:

@@ -127,7 +127,11 @@ async function main() {
     if (!data.count) { status.textContent = "No embedded papers to place yet (run paperfeed embed)."; return; }
     status.remove();
     let pos = draw(canvas, data);
-    window.paperfeedMap = { count: data.count, highlighted: data.highlight.length };
+    window.paperfeedMap = {
+      count: data.count,
+      highlighted: data.highlight.length,
+      point: (i) => ({ x: pos.px[i], y: pos.py[i], key: data.keys[i], title: data.titles[i] }),
+    };
     legend(data);
     interact(canvas, data, () => pos);
     window.addEventListener("resize", () => { pos = draw(canvas, data); });

@@ -1,0 +1,73 @@
+"""Helpers shared by the web tests: a synthetic corpus, a built library, the CSRF token of a client.
+
+A module with a unique name (not conftest.py), so no other directory's conftest can shadow it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from paperfeed.config import Settings, load_settings
+from paperfeed.library import Library
+
+XSS_TITLE = "<script>alert(1)</script>"
+PASSWORD = "correct horse battery"
+TOPICS = {
+    "cs.CL": ("KV cache compression for long-context language model inference",
+              "key value cache attention heads tokens eviction quantization long context decoding memory"),
+    "cs.CV": ("Diffusion models for high-resolution image generation",
+              "diffusion denoising image synthesis latent pixels generation sampling guidance resolution"),
+    "cs.RO": ("Robot grasping with reinforcement learning",
+              "robot grasping manipulation policy reinforcement reward simulation gripper objects control"),
+    "cs.LG": ("Graph neural networks for molecular property prediction",
+              "graph neural network molecules message passing atoms bonds property prediction chemistry"),
+}
+
+
+def corpus_records(per_topic: int = 12, seed: int = 7) -> list[dict]:
+    """Synthetic arXiv-like papers in four topics, plus an XSS title and a LaTeX abstract."""
+    rng = random.Random(seed)
+    out = []
+    n = 0
+    for cat, (title, vocab) in TOPICS.items():
+        words = vocab.split()
+        for i in range(per_topic):
+            n += 1
+            body = " ".join(rng.choice(words) for _ in range(60))
+            out.append({
+                "id": f"2501.{n:05d}", "title": f"{title}: study {i + 1}",
+                "abstract": f"We study {title.lower()}. {body}.",
+                "authors": [f"Author{cat[-2:]} {chr(65 + i % 5)}lpha", "Shared Person"],
+                "categories": [cat], "date": f"2025-01-{1 + n % 28:02d}",
+            })
+    out.append({"id": "2501.09998", "title": XSS_TITLE,
+                "abstract": "An abstract with <b>tags</b> & \"quotes\" about key value cache attention tokens.",
+                "authors": ["Mallory <img src=x onerror=alert(2)>"], "categories": ["cs.CR"],
+                "date": "2025-02-01"})
+    out.append({"id": "2501.09999", "title": "Subquadratic attention in $O(n \\log n)$ time",
+                "abstract": "Standard attention costs $O(n^2)$ for $n$ tokens with $\\alpha \\leq 1$; key value cache.",
+                "authors": ["Ada Lovelace"], "categories": ["cs.CL", "cs.LG"], "date": "2025-02-02"})
+    return out
+
+
+def write_corpus(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def build_library(directory: Path) -> tuple[Settings, Library]:
+    """A library of the synthetic corpus, embedded with test-hashing-64."""
+    settings = load_settings(directory / "web.db", model_id="test-hashing-64")
+    lib = Library(settings)
+    lib.ingest([str(write_corpus(directory / "corpus.jsonl", corpus_records()))])
+    lib.embed_pending()
+    return settings, lib
+
+
+def csrf_of(c: TestClient) -> str:
+    """The CSRF token of the client's session."""
+    return c.get("/api/session").json()["csrf_token"]
