@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -59,6 +60,7 @@ def doi(raw: str | None) -> str | None:
     return d.lower() if not d.endswith("/") else None
 
 
+@functools.lru_cache(maxsize=16384)
 def title_key(title: str) -> str:
     """Matching key for titles: NFKC, casefold, non-word runs collapsed."""
     s = unicodedata.normalize("NFKC", title).casefold()

@@ -154,8 +154,8 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
     ) -> None:
         """Match each paper to a stored or earlier-in-batch paper, merge, then write in bulk."""
         papers = [replace(p, sources=tuple(dict.fromkeys(p.sources + (source,)))) for p in papers]
-        cand = self._probe(papers)
         fuzzy_possible = self._has_unidentified() or any(not p.arxiv_id for p in papers)
+        cand = self._probe(papers, index_authors=fuzzy_possible)
         next_id = (self.conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
         new: dict[int, Paper] = {}  # row id -> paper to insert
         changed: dict[int, tuple[Paper, Paper]] = {}  # row id -> (stored, merged)
@@ -199,9 +199,9 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
         """Whether any stored paper lacks an arXiv id (only those can fuzzy-match an arXiv record)."""
         return self.conn.execute("SELECT 1 FROM papers WHERE arxiv_id IS NULL LIMIT 1").fetchone() is not None
 
-    def _probe(self, papers: Sequence[Paper]) -> _Candidates:
+    def _probe(self, papers: Sequence[Paper], index_authors: bool) -> _Candidates:
         """Stored papers sharing an arXiv id, DOI or normalised title with any paper of the batch."""
-        cand = _Candidates()
+        cand = _Candidates(index_authors)
         for col, vals in (
             ("arxiv_id", {p.arxiv_id for p in papers if p.arxiv_id}),
             ("doi", {p.doi for p in papers if p.doi}),
@@ -525,7 +525,8 @@ def _author_keys(authors: Iterable[str]) -> set[str]:
 class _Candidates:
     """Papers a batch may merge into, indexed by arXiv id, DOI and title key."""
 
-    def __init__(self) -> None:
+    def __init__(self, index_authors: bool = True) -> None:
+        self.index_authors = index_authors  # only needed when fuzzy matching is possible
         self.by_arxiv: dict[str, int] = {}
         self.by_doi: dict[str, int] = {}
         self.by_title: dict[str, list[int]] = {}
@@ -542,7 +543,7 @@ class _Candidates:
         tk = normalize.title_key(p.title)
         if tk and pid not in self.by_title.setdefault(tk, []):
             self.by_title[tk].append(pid)
-        for key in {_author_key(a) for a in p.authors}:
+        for key in {_author_key(a) for a in p.authors} if self.index_authors else ():
             if pid not in self.by_author.setdefault(key, []):
                 self.by_author[key].append(pid)
 
