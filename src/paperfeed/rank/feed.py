@@ -70,9 +70,18 @@ class FeedRanker:
         return np.stack([got[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, emb.dim), np.float32)
 
     def candidates(self, req: FeedRequest, sig: recommend.ProfileSignals) -> np.ndarray:
-        """Candidate ids: filters applied, profile/feedback/muted/delivered papers removed."""
+        """Candidate ids: filters applied, profile/feedback/muted/delivered papers removed.
+
+        A large unfiltered library is first narrowed to the union of each profile row's nearest
+        neighbours in the vector index, so the exact scoring stays fast.
+        """
         prof = req.profile
-        ids = self.store.filter_ids(req.since, req.until, req.category)
+        filtered = bool(req.since or req.until or req.category)
+        if not filtered and self.store.count() > PRESELECT_ABOVE and len(sig.dense):
+            near = self.vector_index.query_many(sig.dense, PRESELECT_K)
+            ids = np.unique(np.fromiter((i for res in near for i, _ in res), dtype=np.int64))
+        else:
+            ids = self.store.filter_ids(req.since, req.until, req.category)
         banned = set(prof["paper_ids"]) | set(prof["liked_ids"]) | set(prof["disliked_ids"]) | set(req.exclude)
         if prof["muted_authors"]:
             keys = [normalize.author_key(a) for a in prof["muted_authors"]]
@@ -83,8 +92,8 @@ class FeedRanker:
             ids = ids[~np.isin(ids, np.fromiter(banned, dtype=np.int64, count=len(banned)))]
         if len(ids) > PRESELECT_ABOVE and len(sig.dense):
             near = self.vector_index.query_many(sig.dense, PRESELECT_K)
-            pool = np.unique(np.array([i for res in near for i, _ in res], dtype=np.int64))
-            ids = np.intersect1d(ids, pool)
+            pool = np.unique(np.fromiter((i for res in near for i, _ in res), dtype=np.int64))
+            ids = ids[np.isin(ids, pool)]
         return ids
 
     def rank(self, req: FeedRequest, params: recommend.Params = recommend.DEFAULT) -> list[Hit]:

@@ -480,8 +480,9 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
         row = self.conn.execute(
             "SELECT generation FROM vector_state WHERE model_id = ?", (model_id,)
         ).fetchone()
-        n = self.conn.execute("SELECT count(*) FROM vectors WHERE model_id = ?", (model_id,)).fetchone()[0]
-        return f"{row[0] if row else 0}:{n}"
+        # the generation grows with every write of this model's vectors (put_vectors), so it alone
+        # tells a saved index whether it is current; no count(*) over the table on every search
+        return str(row[0] if row else 0)
 
     def load_vectors(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """All current vectors of a model as (ids int64, matrix float32 (n, dim))."""
