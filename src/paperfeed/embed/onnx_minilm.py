@@ -205,9 +205,26 @@ def ensure_model(variant: Variant, cache_dir: Path | None = None, rebuild: bool 
     cache_dir.mkdir(parents=True, exist_ok=True)
     target = cache_path(variant, folder, cache_dir)
     if rebuild or not cache_is_valid(target):
-        export(variant, folder, target)
+        _export_isolated(variant, target)
         _remove_stale(cache_dir, variant, keep=target)
     return target
+
+
+def _export_isolated(variant: Variant, target: Path, tries: int = 3) -> None:
+    """Run the export in a child process, so a crash in native code (seen once, under heavy
+    load, inside onnxruntime's quantizer) costs a retry instead of the caller's process."""
+    import subprocess
+    import sys
+
+    from paperfeed.errors import PaperfeedError
+
+    cmd = [sys.executable, "-m", "paperfeed.embed.onnx_minilm", variant.model_id, str(target)]
+    for _ in range(tries):
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode == 0 and cache_is_valid(target):
+            return
+    last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+    raise PaperfeedError(f"could not export the embedding model {variant.model_id}: {last}")
 
 
 def _session(path: Path, threads: int | None) -> onnxruntime.InferenceSession:
@@ -299,3 +316,10 @@ class OnnxMiniLMEmbedder:
 
     def __repr__(self) -> str:
         return f"OnnxMiniLMEmbedder({self.model_id!r}, batch_size={self.batch_size})"
+
+
+if __name__ == "__main__":  # the child process of _export_isolated: MODEL_ID TARGET
+    import sys as _sys
+
+    _variant = next(v for v in VARIANTS.values() if v.model_id == _sys.argv[1])
+    export(_variant, weights_dir(), Path(_sys.argv[2]))
