@@ -76,3 +76,38 @@ def hashing_embedder():
     from paperfeed.embed.hashing import HashingEmbedder
 
     return HashingEmbedder(dim=64)
+
+
+# ---- real local servers for network and email code (tests/support/fakes.py) ----
+
+@pytest.fixture
+def fakes():
+    """The tests/support/fakes.py module (real local servers: arXiv look-alike, SMTP sink)."""
+    from support import fakes as module
+
+    return module
+
+
+@pytest.fixture
+def arxiv(fakes) -> Iterator:
+    """A running FakeArxiv on 127.0.0.1 with the sample records."""
+    with fakes.FakeArxiv() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(fakes) -> Iterator:
+    """A running SMTP sink on 127.0.0.1 (no auth)."""
+    with fakes.SmtpSink() as sink:
+        yield sink
+
+
+FAST_FETCH = "[fetch]\ndelay = 0.0\ntimeout = 1.0\nretries = 3\nbackoff = 0.05\n"
+
+
+@pytest.fixture
+def fast_config(paperfeed_home: Path) -> Path:
+    """config.toml with test-speed fetch settings (no rate limit, short timeouts)."""
+    path = paperfeed_home / "config.toml"
+    path.write_text(FAST_FETCH, encoding="utf-8")
+    return path

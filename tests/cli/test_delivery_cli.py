@@ -7,7 +7,6 @@ the SMTP server received the digest but before the sender recorded it as sent.
 from __future__ import annotations
 
 import email
-import importlib.util
 import json
 import os
 import signal
@@ -23,21 +22,11 @@ from lxml import etree
 
 from paperfeed.cli import main
 from paperfeed.delivery.lock import run_lock
+from support import fakes
 
 PAPERFEED = Path(sys.executable).parent / "paperfeed"
 
 
-def _fakes():
-    name = "paperfeed_test_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "support" / "fakes.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-fakes = _fakes()
 
 
 @pytest.fixture(autouse=True)
