@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnxruntime  # noqa: F401  - must be loaded before usearch: the reverse order segfaults (usearch 2.26)
 from usearch.index import Index
 
 from paperfeed.index.base import (
