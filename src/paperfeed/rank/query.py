@@ -96,16 +96,24 @@ def _phrase(text: str) -> str:
     return '"' + " ".join(words) + '"' if words else ""
 
 
-def fts_expression(q: Query, free_words: bool = True) -> str:
-    """FTS5 MATCH expression; empty when the query has nothing searchable."""
+def content_free_words(q: Query) -> list[str]:
+    """The query's free words without stop words (all of them if only stop words were given)."""
+    return [w for w in q.words if w.lower() not in STOPWORDS] or q.words
+
+
+def fts_expression(q: Query, free_words: bool = True, words: list[str] | None = None, join: str = "OR") -> str:
+    """FTS5 MATCH expression; empty when the query has nothing searchable.
+
+    Free words are OR-ed by default (``join="AND"`` requires all); ``words`` overrides which.
+    """
     required = [p for p in (_phrase(ph) for ph in q.phrases) if p]
     required += [f"authors : {p}" for p in (_phrase(a) for a in q.authors) if p]
     required += [f"categories : {p}" for p in (_phrase(c) for c in q.categories) if p]
     if free_words:
-        words = [w for w in q.words if w.lower() not in STOPWORDS] or q.words
-        ors = [p for p in (_phrase(w) for w in words) if p]
+        chosen = words if words is not None else content_free_words(q)
+        ors = [p for p in (_phrase(w) for w in chosen) if p]
         if ors:
-            required.append("(" + " OR ".join(ors) + ")")
+            required.append("(" + f" {join} ".join(ors) + ")")
     if not required:
         return ""
     expr = " AND ".join(required)

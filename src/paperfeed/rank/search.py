@@ -16,6 +16,7 @@ from paperfeed.rank.query import (
     STOPWORDS,
     Query,
     constraint_expression,
+    content_free_words,
     excluded_expression,
     fts_expression,
     parse_query,
@@ -28,9 +29,11 @@ HYBRID_WEIGHTS = (1.0, 1.0)
 """Weights of (keyword, semantic) lists in hybrid fusion."""
 SIMILAR_WEIGHTS = (1.0, 0.5)
 """Weights of (semantic, keyword) lists for similar papers; chosen on CSFCube (eval csfcube)."""
+RARE_SHARE = 0.05
+"""A free word in more than this share of papers is dropped from the OR fallback of keyword search."""
 POOL = 100
 """How many results each side contributes to fusion."""
-EXACT_FILTER_MAX = 50_000
+EXACT_FILTER_MAX = 5_000
 """With filters matching at most this many papers, semantic search scores them exactly."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
 
@@ -110,10 +113,23 @@ class Searcher:
     # ---- parts -----------------------------------------------------------------
 
     def _keyword(self, q: Query, f: Filters, pool: int) -> list[tuple[int, float]]:
-        expr = fts_expression(q)
+        """BM25 over papers with all the words first; then, if too few, over those with any
+        selective word. Words in more than RARE_SHARE of papers are left out of the OR query:
+        they add little to BM25 but make FTS5 score most of the library (100s of ms)."""
+        words = content_free_words(q)
+        expr = fts_expression(q, join="AND")
         if not expr:
             return []
-        return self.store.search_fts(expr, pool, f.since, f.until, f.category)
+        found = self.store.search_fts(expr, pool, f.since, f.until, f.category)
+        if len(found) >= pool or len(words) < 2:
+            return found
+        n = max(self.store.count(), 1)
+        df = {w: self.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
+        rare = [w for w in words if df[w] <= RARE_SHARE * n] or sorted(words, key=df.get)[:2]
+        more = self.store.search_fts(fts_expression(q, words=rare), pool, f.since, f.until, f.category)
+        seen = dict(found)
+        merged = found + [(i, s) for i, s in more if i not in seen]
+        return sorted(merged, key=lambda x: -x[1])[:pool]
 
     def _by_authors(self, q: Query) -> set[int]:
         """Papers having every full name given with au: (matched by normalised author key)."""
