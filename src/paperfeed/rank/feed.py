@@ -126,9 +126,10 @@ class FeedRanker:
 
     def _background(self, exclude: np.ndarray) -> np.ndarray:
         """Random library vectors as negatives for the feedback model."""
-        ids = self.store.filter_ids()
-        rng = np.random.default_rng(len(ids))
-        pick = rng.choice(ids, min(BACKGROUND, len(ids)), replace=False).tolist() if len(ids) else []
+        top = self.store.max_id()
+        rng = np.random.default_rng(top)
+        # ids are dense (rows are never deleted in bulk), so sampling the id range samples papers
+        pick = np.unique(rng.integers(1, top + 1, size=min(BACKGROUND, top))).tolist() if top else []
         got = self.store.vectors_for(self.embedder.model_id, pick, self.embedder.dim)
         return np.stack(list(got.values())) if got else np.zeros((0, self.embedder.dim), np.float32)
 

@@ -122,7 +122,7 @@ def feedback_model(sig: ProfileSignals, background: np.ndarray, cand: np.ndarray
     x = np.vstack([sig.dense, neg])
     y = np.r_[np.ones(len(sig.dense)), np.zeros(len(neg))]
     weights = np.r_[np.ones(len(sig.dense)), np.full(len(sig.neg_dense), 3.0), np.ones(len(neg) - len(sig.neg_dense))]
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=200)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear", tol=1e-3)
     clf.fit(x, y, sample_weight=weights)
     return clf.decision_function(cand).astype(np.float32)
 

@@ -390,6 +390,10 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
         row = self.conn.execute("SELECT value FROM meta WHERE name = 'papers_generation'").fetchone()
         return f"{row[0] if row else 0}:{self.count()}"
 
+    def max_id(self) -> int:
+        """The largest paper row id (0 for an empty library)."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM papers").fetchone()[0]
+
     def count(self) -> int:
         """Number of papers."""
         return self.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
