@@ -40,7 +40,7 @@ KINDS = {
     "hnsw": lambda dim: HnswIndex(dim),
     "hnsw-i8": lambda dim: HnswIndex(dim, dtype="i8", metric="cos"),
 }
-EF_SWEEP = (16, 32, 64, 128, 256)
+EF_SWEEP = (32, 64, 128, 256, 384, 512)
 
 
 def clustered_vectors(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
@@ -137,14 +137,14 @@ def recall_at(truth: list[list[tuple[int, float]]], got: list[list[tuple[int, fl
 
 
 def recall_sweep(index: VectorIndex, truth: list, queries: np.ndarray) -> dict[str, float]:
-    """Recall@10 of an HNSW index for each expansion_search in EF_SWEEP (restored afterwards)."""
-    if not isinstance(index, HnswIndex):
-        return {"recall_at_10": round(recall_at(truth, index.query_many(queries, 10), 10), 4)}
-    default, out = index.expansion_search, {}
-    for ef in (*EF_SWEEP, default):
-        index.expansion_search = ef
-        out[f"recall_at_10_ef{ef}"] = round(recall_at(truth, index.query_many(queries, 10), 10), 4)
-    out["recall_at_10"] = out[f"recall_at_10_ef{default}"]
+    """Recall@10 at the index's own settings and, for HNSW, at each expansion_search in EF_SWEEP."""
+    out = {"recall_at_10": round(recall_at(truth, index.query_many(queries, 10), 10), 4)}
+    if isinstance(index, HnswIndex):
+        out["expansion_search"] = index.expansion_search
+        for ef in EF_SWEEP:
+            index.expansion_search = ef
+            out[f"recall_at_10_ef{ef}"] = round(recall_at(truth, index.query_many(queries, 10), 10), 4)
+        index.expansion_search = None
     return out
 
 

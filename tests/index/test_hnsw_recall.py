@@ -1,11 +1,14 @@
-"""HNSW against exact search on clustered 384-d vectors."""
+"""HNSW against exact search on clustered 384-d vectors, and its search expansion."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from paperfeed.index import ExactIndex, HnswIndex
+from paperfeed.index.hnsw import auto_expansion_search
 
 N, QUERIES, K = 5_000, 200, 10
 
@@ -56,3 +59,22 @@ def test_scores_agree_with_exact(pair, data) -> None:
     truth = dict(exact.query(queries[1], 50))
     for i, score in hnsw.query(queries[1], 10):
         assert score == pytest.approx(truth[i], abs=1e-5)
+
+
+def test_expansion_search_scales_with_size() -> None:
+    assert auto_expansion_search(0) == 128
+    assert auto_expansion_search(170_000) == 128
+    assert auto_expansion_search(400_000) == 256
+    assert auto_expansion_search(5_000_000) == 384
+
+
+def test_fixed_expansion_search_persists(unit_vectors, tmp_path: Path) -> None:
+    index = HnswIndex(8)
+    assert index.expansion_search == 128
+    index.expansion_search = 40
+    index.add(np.arange(20), unit_vectors(20, 8))
+    index.save(tmp_path / "ix", state="s")
+    loaded = HnswIndex.load(tmp_path / "ix", "s")
+    assert loaded is not None and loaded.expansion_search == 40
+    loaded.expansion_search = None
+    assert loaded.expansion_search == 128

@@ -1,13 +1,13 @@
 """Pick, build, open and rebuild indexes.
 
-``kind`` is ``"exact"``, ``"hnsw"`` or ``"auto"``. ``"auto"`` means exact below
-``EXACT_MAX`` vectors and HNSW from there on; an index saved under the other
-kind than ``auto`` now picks for its size counts as stale, so it is rebuilt
-once when the collection crosses the threshold. Each index owns its directory.
+``kind`` is ``"exact"``, ``"hnsw"`` or ``"auto"``: exact below ``EXACT_MAX``
+vectors, HNSW from there on. With ``"auto"``, a saved index of the kind not
+chosen for its size counts as stale, so the index is rebuilt once as the
+collection crosses the threshold. Each index owns its directory.
 
-Typical use::
+Typical use, where ``source()`` returns ``(ids int64 (n,), vecs float32 (n, dim))``::
 
-    index = load_or_build(dir, dim, model_id, state, lambda: store.all_vectors())
+    index = load_or_build(index_dir, dim, model_id, state, source)
 """
 
 from __future__ import annotations
