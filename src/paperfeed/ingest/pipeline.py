@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,36 @@ class StrictRejection(InputError):
     """A record was rejected while --strict was given: the file is not written."""
 
 
+def _line_hash(line: str) -> str:
+    return hashlib.blake2b(line.strip().encode(), digest_size=12).hexdigest()
+
+
+def _skip_known_lines(
+    store, source: str, lines: Iterable[str], hashes: dict[int, str], counts: dict[str, int],
+    ids: list[int] | None, chunk: int = BATCH,
+) -> Iterator[str]:
+    """Yield the lines, blanking those already stored from this source (counted as unchanged).
+
+    Line numbers are kept (a blank line is skipped by the parser); the hashes of the other lines
+    are left in ``hashes`` by line number, to be stored as their record hashes.
+    """
+    it = enumerate(lines, 1)
+    while block := list(itertools.islice(it, chunk)):
+        mine = {n: _line_hash(line) for n, line in block if line.strip()}
+        known = store.known_record_hashes(source, list(mine.values()))
+        for n, line in block:
+            h = mine.get(n)
+            if h is not None and h in known:
+                counts["unchanged"] += 1
+                if ids is not None:
+                    ids.append(known[h])
+                yield ""
+            else:
+                if h is not None:
+                    hashes[n] = h
+                yield line
+
+
 def _detect(head: str, name: str) -> str:
     from paperfeed.ingest.detect import detect_format
 
@@ -56,9 +88,16 @@ def ingest_file(
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict] = []
     batch: list[Paper] = []
+    line_hashes: dict[int, str] = {}
+    lines = opened.lines
+    if fmt == "jsonl":  # one record per line: unchanged lines are known by their hash, unparsed
+        lines = _skip_known_lines(store, source, lines, line_hashes, counts, report.ids if collect_ids else None)
 
     def flush() -> None:
         idents = [normalize.record_identity(p) for p in batch]
+        if line_hashes:
+            idents = [(k, line_hashes.pop(n, h)) for (k, h), n in zip(idents, batch_lines, strict=True)]
+        batch_lines.clear()
         known = store.unchanged_records(source, idents)
         papers = [p if i in known else normalize.normalize_paper(p) for i, p in enumerate(batch)]
         for status, pid in store.write_papers(papers, source, idents):
@@ -69,10 +108,12 @@ def ingest_file(
             progress(len(batch))
         batch.clear()
 
+    batch_lines: list[int] = []
     with store.transaction():
-        for rec in parse(opened.lines, opened.name):
+        for rec in parse(lines, opened.name):
             if isinstance(rec, Parsed):
                 batch.append(rec.paper)
+                batch_lines.append(rec.line)
                 if len(batch) >= BATCH:
                     flush()
                 continue

@@ -163,6 +163,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE profiles ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
     CREATE INDEX profiles_owner ON profiles(owner_id);
     """,
+    # 6: find a source's records by hash (re-ingest skips unchanged JSON Lines before parsing them)
+    """
+    CREATE INDEX paper_sources_hash ON paper_sources(source, record_hash);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -103,6 +103,17 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
 
     # ---- papers: writing -------------------------------------------------
 
+    def known_record_hashes(self, source: str, hashes: Sequence[str]) -> dict[str, int]:
+        """Which record hashes were already stored from ``source``, with their paper ids."""
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(hashes))):
+            q = (
+                "SELECT record_hash, paper_id FROM paper_sources "
+                f"WHERE source = ? AND record_hash IN ({','.join('?' * len(chunk))})"
+            )
+            out.update(self.conn.execute(q, (source, *chunk)).fetchall())
+        return out
+
     def unchanged_records(self, source: str, idents: Sequence[tuple[str, str]]) -> dict[int, int]:
         """Positions of (record key, record hash) pairs already stored from ``source``, with row ids."""
         seen = self._seen_records(source, [k for k, _ in idents])
