@@ -108,7 +108,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
         out: dict[str, int] = {}
         for chunk in _chunks(list(dict.fromkeys(hashes))):
             q = (
-                "SELECT record_hash, paper_id FROM paper_sources "
+                "SELECT record_hash, paper_id FROM paper_sources INDEXED BY paper_sources_hash "
                 f"WHERE source = ? AND record_hash IN ({','.join('?' * len(chunk))})"
             )
             out.update(self.conn.execute(q, (source, *chunk)).fetchall())
