@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from isal import igzip, isal_zlib
+
 from paperfeed.errors import InputError
 
 HEAD_BYTES = 65536
@@ -44,11 +46,12 @@ def open_input(path: str) -> Opened:
     raw, name = _raw_stream(path)
     buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
     magic = buffered.peek(2)[:2]
-    stream: IO[bytes] = gzip.GzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered
+    # isal's gzip reader is a drop-in GzipFile about 3x faster than the standard library's
+    stream: IO[bytes] = igzip.IGzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered
     stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream
     try:
         head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
-    except (OSError, EOFError, zlib.error) as e:
+    except (OSError, EOFError, zlib.error, isal_zlib.error) as e:
         raise InputError(name, None, f"cannot read compressed data: {e}") from None
     if b"\x00" in head_bytes[:4096]:
         raise InputError(name, None, "binary data, not a paper listing")
@@ -68,7 +71,7 @@ def _lines(stream: IO[bytes], name: str) -> Iterator[str]:
             if n == 1:
                 line = line.lstrip("\ufeff")
             yield line
-    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as e:
         raise InputError(name, n + 1, f"truncated or corrupt compressed file ({e})") from None
     finally:
         if stream is not sys.stdin.buffer:
