@@ -41,7 +41,7 @@ class StrictRejection(InputError):
 
 
 def _line_hash(line: str) -> str:
-    return hashlib.blake2b(line.strip().encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(line.rstrip("\r\n").encode(), digest_size=12).hexdigest()
 
 
 def _skip_known_lines(
