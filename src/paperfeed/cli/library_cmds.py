@@ -37,7 +37,7 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=lambda n: bar.advance(task, n))
     embedded = 0
     if not no_embed and (report.added or report.updated):
-        embedded = _embed_quietly(lib, as_json)
+        embedded = embed_with_progress(lib, None, as_json)
     if as_json:
         print_json({**report.as_dict(), "embedded": embedded})
         return
@@ -52,14 +52,6 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         err_console.print(f"  ... and {len(report.rejected) - 20} more rejected (see --json)")
     if embedded:
         console.print(f"embedded {embedded} papers")
-
-
-def _embed_quietly(lib: Library, as_json: bool) -> int:
-    """Embed new papers if the embedding layer is available."""
-    embed = getattr(lib, "embed_pending", None)
-    if embed is None:
-        return 0
-    return embed_with_progress(lib, None, as_json)
 
 
 def embed_with_progress(lib: Library, model_id: str | None, quiet: bool) -> int:
@@ -129,12 +121,10 @@ def stats(lib: Library, as_json: bool) -> None:
 @with_library
 def export(lib: Library, fmt: str, query: str | None, limit: int | None) -> None:
     """Write papers to stdout as BibTeX, JSON Lines or CSV (all round-trip through ingest)."""
-    if query:
-        hits = lib.search(query, limit=limit or 100)
-        papers = iter(lib.store.papers_by_ids([lib.store.resolve_id(h.key) for h in hits]))
-    else:
-        papers = lib.papers()
-    write(fmt, papers, sys.stdout)
+    if not query:
+        write(fmt, lib.papers(), sys.stdout)
+        return
+    write(fmt, (h.paper for h in lib.search(query, limit=limit or 100) if h.paper is not None), sys.stdout)
 
 
 COMMANDS = [ingest, list_, show, stats, export]
