@@ -23,9 +23,10 @@ from paperfeed.embed.registry import DEFAULT_MODEL, HASHING_MODEL
 from paperfeed.library import Library
 from paperfeed.rank.query import STOPWORDS
 
-pytestmark = pytest.mark.slow
-if not onnx_minilm.weights_installed():
-    pytest.skip(f"{onnx_minilm.WEIGHTS_PACKAGE} is not installed", allow_module_level=True)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not onnx_minilm.weights_installed(), reason=f"{onnx_minilm.WEIGHTS_PACKAGE} is not installed"),
+]
 
 SAMPLE_BIB = Path(__file__).parents[1] / "samples" / "formats" / "sample.bib"
 PER_CATEGORY = {"cs.CL": 50, "cs.CV": 50, "cs.RO": 50, "eess.AS": 50}

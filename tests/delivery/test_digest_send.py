@@ -182,9 +182,8 @@ def test_tls_modes_with_login(library, fakes, paperfeed_home, monkeypatch, tmp_p
         assert len(sink.messages) == 1
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 def test_tls_certificate_is_verified(library, fakes, paperfeed_home, tmp_path):
-    if shutil.which("openssl") is None:
-        pytest.skip("needs openssl")
     cert = fakes.self_signed_cert(tmp_path)
     with fakes.SmtpSink(tls="starttls", cert=cert) as sink:
         write_config(paperfeed_home, sink.port)

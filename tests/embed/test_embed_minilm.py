@@ -22,9 +22,10 @@ from paperfeed.embed import Embedder, get_embedder, paper_text
 from paperfeed.embed import onnx_minilm as om
 from paperfeed.embed.registry import clear_cache
 
-pytestmark = pytest.mark.slow
-if not om.weights_installed():
-    pytest.skip(f"{om.WEIGHTS_PACKAGE} is not installed", allow_module_level=True)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not om.weights_installed(), reason=f"{om.WEIGHTS_PACKAGE} is not installed"),
+]
 
 HERE = Path(__file__).parent
 SENTENCES = [
