@@ -162,6 +162,24 @@ class DeliveryMixin:
         digest = Digest(profile=name, items=digest_items(hits, name, web), day=_today(), web_url=web)
         return build_message(digest, from_, to, new_message_id(from_))
 
+    def mark_seen(self, name: str, items: Sequence[tuple[str, str]], channel: str = "web") -> int:
+        """Record (key, why) papers as delivered to a profile without sending anything; returns how many.
+
+        They leave the feed as papers sent in a digest do; papers already delivered are skipped.
+        """
+        store = self.store
+        prof = self._profile_id(name)
+        ids = store.ids_for_keys([k for k, _ in items])
+        with store.transaction():
+            delivered = store.delivered_ids(prof)
+            rows = list({ids[k]: (ids[k], why) for k, why in items if k in ids and ids[k] not in delivered}.values())
+            if not rows:
+                return 0
+            note = f"marked as seen ({channel})"
+            digest = store.begin_digest(prof, rows, message_id=None, recipient=None, subject=note, channel=channel)
+            store.mark_digest_sent(digest, note=note)
+        return len(rows)
+
     def digest_log(self, name: str | None = None, limit: int = 50) -> list[dict]:
         """Recorded digests, newest first."""
         return self.store.digests(self._profile_id(name) if name else None, limit=limit)

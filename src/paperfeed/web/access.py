@@ -94,15 +94,4 @@ def mark_seen(lib: Library, user: Principal, name: str, items: Sequence[tuple[st
     They leave the feed, as papers sent in an email digest do. Papers already delivered are skipped.
     """
     check_profile(lib, user, name)
-    store = lib.store
-    prof = store.profile_id(name)
-    ids = store.ids_for_keys([k for k, _ in items])
-    with store.transaction():
-        delivered = store.delivered_ids(prof)
-        rows = list({ids[k]: (ids[k], why) for k, why in items if k in ids and ids[k] not in delivered}.values())
-        if not rows:
-            return 0
-        digest = store.begin_digest(prof, rows, message_id=None, recipient=None,
-                                    subject="marked as seen on the web", channel="web")
-        store.mark_digest_sent(digest, note="marked as seen on the web")
-    return len(rows)
+    return lib.mark_seen(name, items, channel="web")
