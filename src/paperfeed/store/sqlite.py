@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,8 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.merge import merge, same_paper_fuzzy, titles_close
 from paperfeed.models import Paper
 from paperfeed.store.migrations import migrate
+from paperfeed.store.sqlhelpers import chunks as _chunks
+from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.sqlite_delivery import DeliveryStoreMixin
 from paperfeed.store.sqlite_profiles import ProfileStoreMixin
 from paperfeed.store.sqlite_users import UserStoreMixin
@@ -27,11 +28,7 @@ PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
     "comments, journal_ref, version, sources"
 )
-_CHUNK = 500  # host parameters per IN (...) query
 
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def row_to_paper(row: Sequence) -> Paper:
@@ -43,10 +40,6 @@ def row_to_paper(row: Sequence) -> Paper:
         journal_ref=row[13], version=row[14], sources=tuple(json.loads(row[15])),
     )
 
-
-def _chunks(seq: Sequence, n: int = _CHUNK) -> Iterator[Sequence]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
 
 
 class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):

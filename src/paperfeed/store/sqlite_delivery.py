@@ -10,11 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from paperfeed.store.sqlhelpers import now as _now
 
 
 class DeliveryStoreMixin:

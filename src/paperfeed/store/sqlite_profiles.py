@@ -5,16 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _chunks(seq: Sequence, n: int = 500):
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
+from paperfeed.store.sqlhelpers import chunks as _chunks
+from paperfeed.store.sqlhelpers import now as _now
 
 
 class ProfileStoreMixin:

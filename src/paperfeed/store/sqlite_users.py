@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from paperfeed.errors import PaperfeedError
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from paperfeed.store.sqlhelpers import now as _now
 
 
 @dataclass(frozen=True)
