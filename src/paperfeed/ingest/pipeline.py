@@ -98,9 +98,14 @@ def ingest_file(
         if line_hashes:
             idents = [(k, line_hashes.pop(n, h)) for (k, h), n in zip(idents, batch_lines, strict=True)]
         batch_lines.clear()
+        # records seen before from this source are counted here, unnormalised; only the rest is written
         known = store.unchanged_records(source, idents)
-        papers = [p if i in known else normalize.normalize_paper(p) for i, p in enumerate(batch)]
-        for status, pid in store.write_papers(papers, source, idents):
+        todo = [i for i in range(len(batch)) if i not in known]
+        results = [("unchanged", pid) for pid in known.values()]
+        if todo:
+            results += store.write_papers([normalize.normalize_paper(batch[i]) for i in todo], source,
+                                          [idents[i] for i in todo])
+        for status, pid in results:
             counts[status] += 1
             if collect_ids:
                 report.ids.append(pid)
