@@ -168,8 +168,6 @@ class Library(DeliveryMixin):
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20,
                 model_id: str | None = None) -> list[Hit]:
         """Papers similar to a stored paper (key) or to a pasted abstract."""
-        if ref is not None and self.store.resolve_id(ref) is None:
-            raise NotFound(f"no paper {ref!r} in the library")
         return self.searcher(model_id).similar(ref=ref, text=text, limit=limit)
 
     # ---- profiles and feedback ---------------------------------------------------------

@@ -78,8 +78,7 @@ class FeedRanker:
         prof = req.profile
         filtered = bool(req.since or req.until or req.category)
         if not filtered and self.store.count() > PRESELECT_ABOVE and len(sig.dense):
-            near = self.vector_index.query_many(sig.dense, PRESELECT_K)
-            ids = np.unique(np.fromiter((i for res in near for i, _ in res), dtype=np.int64))
+            ids = self._neighbours(sig)
         else:
             ids = self.store.filter_ids(req.since, req.until, req.category)
         banned = set(prof["paper_ids"]) | set(prof["liked_ids"]) | set(prof["disliked_ids"]) | set(req.exclude)
@@ -91,10 +90,13 @@ class FeedRanker:
         if banned:
             ids = ids[~np.isin(ids, np.fromiter(banned, dtype=np.int64, count=len(banned)))]
         if len(ids) > PRESELECT_ABOVE and len(sig.dense):
-            near = self.vector_index.query_many(sig.dense, PRESELECT_K)
-            pool = np.unique(np.fromiter((i for res in near for i, _ in res), dtype=np.int64))
-            ids = ids[np.isin(ids, pool)]
+            ids = ids[np.isin(ids, self._neighbours(sig))]
         return ids
+
+    def _neighbours(self, sig: recommend.ProfileSignals) -> np.ndarray:
+        """Union of each profile row's PRESELECT_K nearest papers in the vector index."""
+        near = self.vector_index.query_many(sig.dense, PRESELECT_K)
+        return np.unique(np.fromiter((i for res in near for i, _ in res), dtype=np.int64))
 
     def rank(self, req: FeedRequest, params: recommend.Params = recommend.DEFAULT) -> list[Hit]:
         """The ranked, diversified, explained feed."""

@@ -7,7 +7,6 @@ twice the size the vocabulary was fitted on, everything is refitted.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
@@ -95,11 +94,6 @@ def refresh(store, index: LexicalIndex) -> LexicalIndex:
     return LexicalIndex(index.lexical, ids, hashes, rows, index.fitted_on)
 
 
-def state_token(store) -> str:
-    """Cheap token that changes when any paper is added, changed or removed."""
-    return hashlib.blake2b(store.change_token().encode(), digest_size=8).hexdigest()
-
-
 def save(index: LexicalIndex, directory: Path, state: str) -> None:
     """Write atomically (temp file + rename)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -128,7 +122,7 @@ def load(directory: Path) -> tuple[LexicalIndex, str] | None:
 
 def load_or_build(store, directory: Path) -> LexicalIndex:
     """Current lexical index: loaded, refreshed incrementally, or built."""
-    state = state_token(store)
+    state = store.change_token()
     got = load(directory)
     if got is not None and got[1] == state:
         return got[0]

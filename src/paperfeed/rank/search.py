@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from paperfeed import normalize
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.fusion import rrf
 from paperfeed.rank.query import (
@@ -88,7 +88,7 @@ class Searcher:
         if ref is not None:
             pid = self.store.resolve_id(ref)
             if pid is None:
-                raise PaperfeedError(f"no paper {ref!r} in the library")
+                raise NotFound(f"no paper {ref!r} in the library")
             paper = self.store.papers_by_ids([pid])[0]
             text = f"{paper.title}. {paper.abstract}".strip(". ")
             exclude.add(pid)
