@@ -73,6 +73,19 @@ class VectorIndex(Protocol):
         ...
 
 
+class SingleQuery:
+    """``query`` for one vector in terms of the class's ``query_many``."""
+
+    dim: int
+
+    def query(self, vec: np.ndarray, k: int, exclude: Collection[int] = ()) -> list[Match]:
+        """Up to ``k`` ``(id, cosine)`` pairs nearest to ``vec``, best first."""
+        q = check_queries(vec, self.dim)
+        if q.shape[0] != 1:
+            raise ValueError("query takes one vector; use query_many")
+        return self.query_many(q, k, exclude)[0]  # type: ignore[attr-defined]
+
+
 @dataclass
 class IndexMeta:
     """The sidecar: what was saved, for which model, at which caller state."""

@@ -12,6 +12,7 @@ import numpy as np
 from paperfeed.index.base import (
     IndexMeta,
     Match,
+    SingleQuery,
     as_ids,
     begin_save,
     check_batch,
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 _BLOCK_FLOATS = 32 * 1024 * 1024
 
 
-class ExactIndex:
+class ExactIndex(SingleQuery):
     """Exact nearest neighbours by a full scan; rows are kept dense (swap-remove)."""
 
     kind = "exact"
@@ -103,13 +104,6 @@ class ExactIndex:
             self._n = last
 
     # --------------------------------------------------------------- query
-
-    def query(self, vec: np.ndarray, k: int, exclude: Collection[int] = ()) -> list[Match]:
-        """Up to ``k`` ``(id, cosine)`` pairs nearest to ``vec``, best first."""
-        q = check_queries(vec, self.dim)
-        if q.shape[0] != 1:
-            raise ValueError("query takes one vector; use query_many")
-        return self.query_many(q, k, exclude)[0]
 
     def query_many(self, vecs: np.ndarray, k: int, exclude: Collection[int] = ()) -> list[list[Match]]:
         """``query`` for each row of ``vecs``."""

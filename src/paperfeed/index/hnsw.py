@@ -25,6 +25,7 @@ from usearch.index import Index
 from paperfeed.index.base import (
     IndexMeta,
     Match,
+    SingleQuery,
     as_ids,
     atomic_write,
     begin_save,
@@ -44,7 +45,7 @@ EXPANSION_ADD = 128
 EXPANSION_BY_SIZE = ((250_000, 128), (600_000, 256), (None, 384))
 
 
-class HnswIndex:
+class HnswIndex(SingleQuery):
     """HNSW graph over L2-normalised vectors; similarity is ``1 - distance``."""
 
     kind = "hnsw"
@@ -123,13 +124,6 @@ class HnswIndex:
             self._index.remove(keys)
 
     # --------------------------------------------------------------- query
-
-    def query(self, vec: np.ndarray, k: int, exclude: Collection[int] = ()) -> list[Match]:
-        """Up to ``k`` ``(id, cosine)`` pairs nearest to ``vec``, best first."""
-        q = check_queries(vec, self.dim)
-        if q.shape[0] != 1:
-            raise ValueError("query takes one vector; use query_many")
-        return self.query_many(q, k, exclude)[0]
 
     def query_many(self, vecs: np.ndarray, k: int, exclude: Collection[int] = ()) -> list[list[Match]]:
         """``query`` for each row of ``vecs``; exclusion by over-fetching then filtering."""
