@@ -73,18 +73,20 @@ def eval_authors(data: Path, start: str, end: str, n_authors: int, seed: int, mo
 @click.option("--model", "model_id", default=None)
 @json_option
 def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, as_json: bool) -> None:
-    """CSFCube: rank each query's pool by keyword, semantic and hybrid search; NDCG%20, MAP per facet."""
+    """CSFCube: rank each query's pool by keyword, semantic, RRF and hybrid similar-paper ranking; NDCG%20 per
+    facet and on the official folds' test halves, and MAP."""
     from paperfeed.eval import csfcube
 
     res = csfcube.run(data, _cached_embedder("csfcube", model_id), facet_queries=facet_queries)
     if as_json:
         print_json(res)
         return
-    groups = ("all", "background", "method", "result")
-    console.print(f"{'mode':10s} " + " ".join(f"{g + ' ndcg%20':>18s}" for g in groups) + f" {'map':>7s}")
+    groups = ("all", "background", "method", "result", "fold1_test", "fold2_test")
+    console.print("NDCG%20 per group; MAP over all queries")
+    console.print(f"{'mode':10s} " + " ".join(f"{g:>11s}" for g in groups) + f" {'map':>7s}")
     for mode, by_group in res.items():
-        console.print(f"{mode:10s} " + " ".join(f"{by_group[g]['ndcg%20']:18.3f}" for g in groups)
-                      + f" {by_group['all']['map']:7.3f}")
+        console.print(f"{mode:10s} " + " ".join(f"{by_group[g]['ndcg%20']:11.3f}" if g in by_group else f"{'-':>11s}"
+                                                for g in groups) + f" {by_group['all']['map']:7.3f}")
 
 
 def _table(results: dict[str, dict[str, float]]) -> None:

@@ -3,7 +3,9 @@
 Protocol (iesl/CSFCube eval_scripts/ranking_eval.py): each query ranks its own candidate pool;
 NDCG%20 on grades 0-3 cut at 20% of the pool; MAP and R-precision count grade >= 2 as relevant.
 The rankers are the product's: FTS5 BM25 with the library's column weights and tokenizer over a
-query built like `paperfeed similar --text`, MiniLM cosine, and their reciprocal rank fusion.
+query built like `paperfeed similar --text`, MiniLM cosine, their reciprocal rank fusion (the
+similar-paper first stage), and hybrid = the similar-paper re-rank: standardised whole-text cosine,
+sentence-level max-sim and BM25, weighted by SIMILAR_FUSION.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import numpy as np
 from paperfeed.embed.base import paper_text
 from paperfeed.eval.corpus import read_jsonl_gz, require
 from paperfeed.eval.metrics import average_precision, graded_ndcg, r_precision
-from paperfeed.rank.fusion import rrf
-from paperfeed.rank.search import RRF_K, SIMILAR_WEIGHTS, content_words
+from paperfeed.rank import sentences
+from paperfeed.rank.fusion import rrf, zfuse
+from paperfeed.rank.search import RRF_K, SIMILAR_FUSION, SIMILAR_WEIGHTS, content_words
 
 PAPERS = "eval-csfcube-papers.jsonl.gz"
 JUDGMENTS = "eval-csfcube-judgments.jsonl.gz"
-MODES = ("keyword", "semantic", "hybrid")
+MODES = ("keyword", "semantic", "rrf", "hybrid")
 
 
 @dataclass
@@ -86,23 +89,42 @@ def _order(scores: dict[str, float], pool: list[str]) -> list[str]:
     return sorted(pool, key=lambda c: -scores.get(c, -1e18))
 
 
+def sentence_matrices(papers: dict[str, dict], embed: Callable[[list[str]], np.ndarray]) -> dict[str, np.ndarray]:
+    """Each paper's sentence vectors, split the way the product splits them."""
+    split = {c: sentences.split(p["title"], p["abstract"]) for c, p in papers.items()}
+    flat = embed([s for c in papers for s in split[c]])
+    out, at = {}, 0
+    for c in papers:
+        out[c] = flat[at : at + len(split[c])]
+        at += len(split[c])
+    return out
+
+
 def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries: bool = False,
-        hybrid_weights: tuple[float, float] = SIMILAR_WEIGHTS) -> dict:
+        hybrid_weights: tuple[float, float] = SIMILAR_WEIGHTS,
+        fusion: tuple[float, float, float] = SIMILAR_FUSION) -> dict:
     """Metrics per mode and facet (and for the fold test halves)."""
     papers, items = load(data_dir)
     ids = list(papers)
     vecs = dict(zip(ids, embed([paper_text(papers[c]["title"], papers[c]["abstract"]) for c in ids]), strict=True))
+    sents = sentence_matrices(papers, embed)
     qtexts = [query_text(papers[it.query], it.facet if facet_queries else None) for it in items]
     qvecs = embed(qtexts)
     bm25 = Bm25(papers)
     rows: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(lambda: defaultdict(list))
     for it, qt, qv in zip(items, qtexts, qvecs, strict=True):
         pool = [c for c in it.grades if c != it.query]
-        kw = _order(bm25.scores(qt, pool), pool)
-        dense = _order({c: float(vecs[c] @ qv) for c in pool}, pool)
+        kw_scores = bm25.scores(qt, pool)
+        kw = _order(kw_scores, pool)
+        cos = {c: float(vecs[c] @ qv) for c in pool}
+        dense = _order(cos, pool)
         fused = [c for c, _ in rrf([dense, kw], k=RRF_K, weights=hybrid_weights)]
+        q_sents = _query_sentences(papers[it.query], it.facet if facet_queries else None, sents)
+        sent = [sentences.max_sim(q_sents, sents[c])[0] for c in pool]
+        z = zfuse([[cos[c] for c in pool], sent, [kw_scores.get(c, 0.0) for c in pool]], fusion)
+        hybrid = _order(dict(zip(pool, z, strict=True)), pool)
         relevant = {c for c, g in it.grades.items() if g >= 2}
-        for mode, order in (("keyword", kw), ("semantic", dense), ("hybrid", fused)):
+        for mode, order in (("keyword", kw), ("semantic", dense), ("rrf", fused), ("hybrid", hybrid)):
             m = (graded_ndcg(order, it.grades, max(1, int(0.2 * len(pool)))),
                  average_precision(order, relevant), r_precision(order, relevant))
             for group in ("all", it.facet, *[s for s in it.splits if s.endswith("_test")]):
@@ -111,3 +133,14 @@ def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries:
                        "r-precision": float(np.mean([r[2] for r in v])), "queries": len(v)}
                    for g, v in sorted(groups.items())}
             for mode, groups in rows.items()}
+
+
+def _query_sentences(paper: dict, facet: str | None, sents: dict[str, np.ndarray]) -> np.ndarray:
+    """The query's sentence vectors: all of them, or (facet queries) the title and that facet's."""
+    mat = sents[paper["corpus_id"]]
+    if not facet:
+        return mat
+    labelled = {s["text"] for s in paper.get("abstract_sentences", []) if s.get("facet") == facet}
+    split = sentences.split(paper["title"], paper["abstract"])
+    keep = [i for i, s in enumerate(split) if i == 0 or any(t in s for t in labelled)]
+    return mat[keep]

@@ -6,6 +6,8 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
 
+import numpy as np
+
 K = TypeVar("K", bound=Hashable)
 
 
@@ -59,3 +61,15 @@ def minmax(scores: Mapping[K, float]) -> dict[K, float]:
         return dict.fromkeys(scores, 1.0)
     span = hi - lo
     return {key: (value - lo) / span for key, value in scores.items()}
+
+
+def zfuse(columns: Sequence[Sequence[float]], weights: Sequence[float]) -> np.ndarray:
+    """Weighted sum of score columns, each standardised to zero mean and unit variance over the
+    candidates (a constant column adds nothing). All columns score the same candidates."""
+    total = np.zeros(len(columns[0]) if columns else 0)
+    for col, w in zip(columns, weights, strict=True):
+        x = np.asarray(col, dtype=np.float64)
+        sd = x.std()
+        if sd > 1e-12:
+            total += w * (x - x.mean()) / sd
+    return total

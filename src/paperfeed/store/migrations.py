@@ -167,6 +167,17 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX paper_sources_hash ON paper_sources(source, record_hash);
     """,
+    # 7: per-sentence vectors (float16, n x dim), filled lazily by similar-paper re-ranking
+    """
+    CREATE TABLE sentence_vectors (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        vecs BLOB NOT NULL,
+        PRIMARY KEY (model_id, paper_id)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,7 @@ from paperfeed.store.sqlhelpers import chunks as _chunks
 from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.sqlite_delivery import DeliveryStoreMixin
 from paperfeed.store.sqlite_profiles import ProfileStoreMixin
+from paperfeed.store.sqlite_sentences import SentenceStoreMixin
 from paperfeed.store.sqlite_users import UserStoreMixin
 
 PAPER_COLS = (
@@ -42,7 +43,7 @@ def row_to_paper(row: Sequence) -> Paper:
 
 
 
-class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin):
+class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, SentenceStoreMixin):
     """Papers, vectors, profiles and feedback in one SQLite database.
 
     One connection per thread; writes go through ``transaction()`` (BEGIN IMMEDIATE),

@@ -1,0 +1,38 @@
+"""Sentence vectors of papers (a cache for sentence-level similarity), for SqliteStore."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from paperfeed.store.sqlhelpers import chunks
+
+
+class SentenceStoreMixin:
+    """Per-paper matrices of sentence vectors, keyed by (paper, model) and valid for one text hash."""
+
+    def sentence_vectors_for(self, model_id: str, ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+        """Current sentence matrices (float32, n x dim) for some row ids; stale or missing are absent."""
+        out: dict[int, np.ndarray] = {}
+        for chunk in chunks(list(ids)):
+            q = (
+                "SELECT s.paper_id, s.n, s.vecs FROM sentence_vectors s JOIN papers p ON p.id = s.paper_id "
+                "WHERE s.model_id = ? AND s.text_hash = p.text_hash AND s.paper_id IN "
+                f"({','.join('?' * len(chunk))})"
+            )
+            for pid, n, blob in self.conn.execute(q, (model_id, *chunk)):
+                out[pid] = np.frombuffer(blob, dtype=np.float16, count=n * dim).reshape(n, dim).astype(np.float32)
+        return out
+
+    def put_sentence_vectors(self, model_id: str, rows: Sequence[tuple[int, str]], mats: Sequence[np.ndarray]) -> None:
+        """Store the sentence matrix of each (id, text_hash) row, replacing an older one."""
+        data = [
+            (pid, model_id, th, len(m), np.ascontiguousarray(m, dtype=np.float16).tobytes())
+            for (pid, th), m in zip(rows, mats, strict=True)
+        ]
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors(paper_id, model_id, text_hash, n, vecs) VALUES (?,?,?,?,?)",
+                data,
+            )
