@@ -125,6 +125,24 @@ class Library(DeliveryMixin):
             self._update_index(emb, index, np.array(new_ids, dtype=np.int64), np.vstack(new_vecs))
         return done
 
+    def count_pending_sentences(self, model_id: str | None = None) -> int:
+        """Papers whose sentence vectors (for similar-paper re-ranking) are missing or stale."""
+        return self.store.count_missing_sentence_vectors(self.searcher(model_id).sentence_model)
+
+    def embed_sentences_pending(self, model_id: str | None = None, batch: int = 64,
+                                progress: Callable[[int], None] | None = None) -> int:
+        """Precompute sentence vectors, so that `similar` need not embed them on first use.
+
+        Optional: `similar` computes and caches the ones it needs. Each batch commits on its own."""
+        searcher = self.searcher(model_id)
+        done = 0
+        while rows := self.store.papers_missing_sentence_vectors(searcher.sentence_model, batch):
+            searcher.embed_sentences(rows)
+            done += len(rows)
+            if progress:
+                progress(len(rows))
+        return done
+
     def _index_dir(self, model_id: str) -> Path:
         return self.settings.index_dir / model_id.replace("/", "_")
 

@@ -671,3 +671,30 @@ def test_stale_vector_is_not_served_before_reembedding(real_lib, tmp_path: Path)
     unfiltered = keys_of(lib.search(q, mode="semantic", limit=300))
     assert old.key not in filtered
     assert old.key not in unfiltered
+
+
+def test_sentence_vectors_can_be_precomputed_and_are_then_reused(corpus_lib: Library,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert corpus_lib.count_pending_sentences() == len(CORPUS)
+    assert corpus_lib.embed_sentences_pending(batch=5) == len(CORPUS)
+    assert corpus_lib.count_pending_sentences() == 0
+    assert corpus_lib.embed_sentences_pending() == 0  # idempotent
+    before = [h.key for h in corpus_lib.similar(key("2503.30003"), limit=5)]
+    searcher = corpus_lib.searcher()
+    calls: list[int] = []
+    monkeypatch.setattr(type(searcher), "embed_sentences", lambda self, rows: calls.append(len(rows)) or [])
+    assert [h.key for h in corpus_lib.similar(key("2503.30003"), limit=5)] == before
+    assert calls == []  # nothing left to embed at query time
+
+
+def test_embed_cli_precomputes_sentences(corpus_lib: Library) -> None:
+    from click.testing import CliRunner
+
+    from paperfeed.cli import main
+
+    db = str(corpus_lib.settings.db_path)
+    r = CliRunner().invoke(main, ["--db", db, "embed", "--model", MODEL, "--sentences"])
+    assert r.exit_code == 0, r.output
+    assert f"sentence vectors for {len(CORPUS)} papers" in r.output
+    r = CliRunner().invoke(main, ["--db", db, "embed", "--model", MODEL, "--sentences"])
+    assert "all sentence vectors already computed" in r.output

@@ -57,15 +57,17 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         console.print(f"embedded {embedded} papers")
 
 
-def embed_with_progress(lib: Library, model_id: str | None, quiet: bool) -> int:
-    """Run Library.embed_pending with a progress bar of known length."""
-    total = lib.count_pending(model_id)
+def embed_with_progress(lib: Library, model_id: str | None, quiet: bool, sentences: bool = False) -> int:
+    """Run Library.embed_pending (or embed_sentences_pending) with a progress bar of known length."""
+    total = lib.count_pending_sentences(model_id) if sentences else lib.count_pending(model_id)
     if total == 0:
         return 0
-    with Progress(TextColumn("embed"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    run = lib.embed_sentences_pending if sentences else lib.embed_pending
+    label = "sentences" if sentences else "embed"
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, disable=quiet or not sys.stderr.isatty(), transient=True) as bar:
-        task = bar.add_task("embed", total=total)
-        return lib.embed_pending(model_id, progress=lambda n: bar.advance(task, n))
+        task = bar.add_task(label, total=total)
+        return run(model_id, progress=lambda n: bar.advance(task, n))
 
 
 @click.command(name="list")

@@ -41,11 +41,16 @@ model_option = click.option("--model", "model_id", default=None, help="Embedding
 
 @click.command()
 @model_option
+@click.option("--sentences", is_flag=True,
+              help="Also precompute sentence vectors, so `similar` never has to embed them on first use.")
 @with_library
-def embed(lib: Library, model_id: str | None) -> None:
+def embed(lib: Library, model_id: str | None, sentences: bool) -> None:
     """Embed papers that are new or changed (resumable: interrupting loses at most one batch)."""
     n = embed_with_progress(lib, model_id, quiet=False)
     console.print(f"embedded {n} papers" if n else "all papers already embedded")
+    if sentences:
+        n = embed_with_progress(lib, model_id, quiet=False, sentences=True)
+        console.print(f"sentence vectors for {n} papers" if n else "all sentence vectors already computed")
 
 
 @click.command()

@@ -38,6 +38,8 @@ RARE_SHARE = 0.05
 """A free word in more than this share of papers is dropped from the OR fallback of keyword search."""
 POOL = 100
 """How many results each side contributes to fusion."""
+RERANK_POOL = 50
+"""How many first-stage similar-paper candidates (at least 2 x limit) the sentence-level re-rank scores."""
 EXACT_FILTER_MAX = 5_000
 """With filters matching at most this many papers, semantic search scores them exactly."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
@@ -113,8 +115,9 @@ class Searcher:
             kw = [(i, s) for i, s in self.store.search_fts(expr, pool + 1) if i not in exclude][:pool]
         first = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=SIMILAR_WEIGHTS)
         q = Query(raw=text, words=words)
-        ranked, cosines, notes = self._rerank_similar(vec, text, [i for i, _ in first], dict(kw))
-        return self._hits(ranked[:limit], q, dict(kw), cosines, notes)
+        head = [i for i, _ in first[: max(RERANK_POOL, 2 * limit)]]
+        ranked, cosines, notes = self._rerank_similar(vec, text, head, dict(kw))
+        return self._hits(ranked[:limit], q, dict(kw), {**dict(dense), **cosines}, notes)
 
     def _rerank_similar(self, vec: np.ndarray, text: str, ids: list[int],
                         kw: dict[int, float]) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
@@ -145,25 +148,33 @@ class Searcher:
         cosines = {i: float(cos[j]) for j, i in enumerate(ids) if i in vecs}
         return [(ids[j], float(fused[j])) for j in order], cosines, notes
 
+    @property
+    def sentence_model(self) -> str:
+        """Key of this embedder's sentence vectors in the store (changes when splitting changes)."""
+        return f"{self.embedder.model_id}#split{sentences.VERSION}"
+
+    def embed_sentences(self, rows: list[tuple[int, str, str, str]]) -> list[np.ndarray]:
+        """Embed the sentences of (id, title, abstract, text_hash) rows and cache them in the store."""
+        split = [sentences.split(title, abstract) for _, title, abstract, _ in rows]
+        flat = [s for ss in split for s in ss]
+        embedded = self.embedder.embed_batch(flat) if flat else np.zeros((0, self.embedder.dim), np.float32)
+        mats, at = [], 0
+        for ss in split:
+            mats.append(embedded[at : at + len(ss)])
+            at += len(ss)
+        try:
+            self.store.put_sentence_vectors(self.sentence_model, [(r[0], r[3]) for r in rows], mats)
+        except sqlite3.OperationalError:  # a read-only library: the vectors are simply not cached
+            pass
+        return mats
+
     def sentence_vectors(self, ids: list[int], papers: dict[int, Paper]) -> dict[int, np.ndarray]:
         """Sentence matrices of papers: from the store, else embedded now and cached there."""
-        model, dim = f"{self.embedder.model_id}#split{sentences.VERSION}", self.embedder.dim
-        have = self.store.sentence_vectors_for(model, ids, dim)
-        todo = [i for i in ids if i not in have]
+        have = self.store.sentence_vectors_for(self.sentence_model, ids, self.embedder.dim)
+        todo = [(i, papers[i].title, papers[i].abstract, normalize.text_hash(papers[i].title, papers[i].abstract))
+                for i in ids if i not in have]
         if todo:
-            split = {i: sentences.split(papers[i].title, papers[i].abstract) for i in todo}
-            flat = [s for i in todo for s in split[i]]
-            embedded = self.embedder.embed_batch(flat) if flat else np.zeros((0, dim), np.float32)
-            mats, at = [], 0
-            for i in todo:
-                mats.append(embedded[at : at + len(split[i])])
-                at += len(split[i])
-            have.update(zip(todo, mats, strict=True))
-            rows = [(i, normalize.text_hash(papers[i].title, papers[i].abstract)) for i in todo]
-            try:
-                self.store.put_sentence_vectors(model, rows, mats)
-            except sqlite3.OperationalError:  # a read-only library: the vectors are simply not cached
-                pass
+            have.update(zip([r[0] for r in todo], self.embed_sentences(todo), strict=True))
         return have
 
     # ---- parts -----------------------------------------------------------------

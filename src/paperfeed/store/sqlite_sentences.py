@@ -36,3 +36,20 @@ class SentenceStoreMixin:
                 "INSERT OR REPLACE INTO sentence_vectors(paper_id, model_id, text_hash, n, vecs) VALUES (?,?,?,?,?)",
                 data,
             )
+
+    def papers_missing_sentence_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
+        """Up to ``limit`` (id, title, abstract, text_hash) whose sentence vectors are missing or stale."""
+        q = (
+            "SELECT p.id, p.title, p.abstract, p.text_hash FROM papers p "
+            "LEFT JOIN sentence_vectors s ON s.paper_id = p.id AND s.model_id = ? "
+            "WHERE s.paper_id IS NULL OR s.text_hash != p.text_hash ORDER BY p.id LIMIT ?"
+        )
+        return self.conn.execute(q, (model_id, limit)).fetchall()
+
+    def count_missing_sentence_vectors(self, model_id: str) -> int:
+        """How many papers need their sentence vectors (re-)computed for this model."""
+        q = (
+            "SELECT count(*) FROM papers p LEFT JOIN sentence_vectors s ON s.paper_id = p.id AND s.model_id = ? "
+            "WHERE s.paper_id IS NULL OR s.text_hash != p.text_hash"
+        )
+        return self.conn.execute(q, (model_id,)).fetchone()[0]
