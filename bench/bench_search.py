@@ -7,8 +7,9 @@ with MiniLM on 2 CPU cores takes ~45 min, so by default the corpus vectors are s
 384-dimensional feature-hashing embedding of the same texts, stored under the default model id.
 Queries are embedded by the real model, the HNSW index and FTS5 are real, so the latencies are
 those a user sees; ranking quality is measured separately (`paperfeed eval`).
-Prints index build time and size, p50/p99 (warm) for keyword, semantic and hybrid search, and
-for the feed of a 10-paper profile over the whole library and over the last 7 days.
+Prints index build time and size, p50/p99 (warm) for keyword, semantic and hybrid search, for
+similar papers (sentence vectors not yet cached, then cached), and for the feed of a 10-paper
+profile over the whole library, over the last 7 days, and with a feedback model.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def main() -> None:
     filtered = [timed(lambda q=q: lib.search(q, limit=20, category="cs.CL", since="2026-01-01"), 1)[0]
                 for q in queries[:50]]
     print(f"search hybrid + since/category filter {pct(filtered)}")
+    keys = [p.key for p in rng.choice(papers, 21, replace=False)]
+    lib.similar(keys[0], limit=10)
+    for label in ("cold: sentences embedded on the fly", "warm: sentence vectors cached"):
+        print(f"similar KEY ({label}) {pct([timed(lambda k=k: lib.similar(k, limit=10), 1)[0] for k in keys[1:]])}")
     newest = papers[0].date
     author_papers = [p.key for p in papers[100:110]]
     lib.create_profile("bench", keys=author_papers)

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from web_support import PASSWORD, csrf_of
 
 from paperfeed.web.auth import Accounts
+from paperfeed.web.throttle import MAX_FAILURES, WINDOW_S, LoginThrottle
 
 
 def make_profile(c: TestClient, name: str, key: str = "arxiv:2501.00001") -> None:
@@ -142,3 +143,34 @@ def test_single_user_mode_refuses_foreign_host_names(web_lib) -> None:
         assert c.get("/api/session").status_code == 400
     with TestClient(app, base_url="http://localhost:8000") as c:
         assert c.get("/api/session").status_code == 200
+
+
+def _login(c: TestClient, name: str, password: str):
+    token = c.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    return c.post("/login", data={"name": name, "password": password, "csrf_token": token}, follow_redirects=False)
+
+
+def test_repeated_failed_logins_are_throttled(login_app) -> None:
+    with TestClient(login_app, base_url="http://lab.example") as c:
+        for _ in range(MAX_FAILURES):
+            assert _login(c, "alice", "wrong password").status_code == 401
+        blocked = _login(c, "alice", PASSWORD)  # even the right password waits now
+        assert blocked.status_code == 429 and "too many failed logins" in blocked.text
+        assert 0 < int(blocked.headers["Retry-After"]) <= WINDOW_S
+        # the address is blocked too, for other names
+        assert _login(c, "bob", PASSWORD).status_code == 429
+
+
+def test_a_correct_login_clears_the_name_but_not_the_address() -> None:
+    now = [1000.0]
+    t = LoginThrottle(max_failures=3, window_s=60, clock=lambda: now[0])
+    t.failed("user:alice", "addr:1.2.3.4")
+    t.failed("user:alice", "addr:1.2.3.4")
+    t.succeeded("user:alice")
+    t.failed("user:alice", "addr:1.2.3.4")
+    assert t.retry_after("user:alice") == 0
+    assert t.retry_after("addr:1.2.3.4") == 61  # three failures, the first at t=1000
+    now[0] += 30
+    assert t.retry_after("user:alice", "addr:1.2.3.4") == 31
+    now[0] += 31
+    assert t.retry_after("user:alice", "addr:1.2.3.4") == 0  # the window slid past the first failure

@@ -30,6 +30,7 @@ from paperfeed.store.sqlite_users import ProfileTaken
 from paperfeed.web import api, login, pages, pages_profiles
 from paperfeed.web.auth import Accounts, new_secret
 from paperfeed.web.deps import LoginRequired
+from paperfeed.web.throttle import LoginThrottle
 from paperfeed.web.topicmap import TopicMaps
 from paperfeed.web.views import make_templates
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings, library: Library | None = None, *, login_requ
     app.state.library = lib
     app.state.login_required = login_required
     app.state.accounts = Accounts(lib.store)
+    app.state.login_throttle = LoginThrottle()
     app.state.local_csrf = new_secret()
     app.state.templates = make_templates()
     app.state.topicmaps = TopicMaps(lib, settings.index_dir / "topicmap")

@@ -52,10 +52,18 @@ def login(request: Request, name: Annotated[str, Form()], password: Annotated[st
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not csrf_token or not same(cookie, csrf_token):
         raise HTTPException(403, "the login form expired: reload the page and try again")
-    accounts = request.app.state.accounts
+    accounts, throttle = request.app.state.accounts, request.app.state.login_throttle
+    keys = (f"user:{name.strip().lower()}", f"addr:{request.client.host if request.client else '?'}")
+    wait = throttle.retry_after(*keys)
+    if wait:
+        resp = _form(request, next, error=f"too many failed logins: try again in {(wait + 59) // 60} min", status=429)
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     user = accounts.authenticate(name.strip(), password)
     if user is None:
+        throttle.failed(*keys)
         return _form(request, next, error="wrong user name or password", status=401)
+    throttle.succeeded(keys[0])
     session, _ = accounts.start_session(user)
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(SESSION_COOKIE, session, max_age=SESSION_DAYS * 86400, **_cookie_args(request))
