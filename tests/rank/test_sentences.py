@@ -77,3 +77,13 @@ def test_zfuse_standardises_each_column() -> None:
     assert list(np.argsort(-fused)) == [2, 1, 0]  # equal weight: scale of b does not dominate
     assert np.allclose(zfuse([a, [5.0, 5.0, 5.0]], [1.0, 9.0]), zfuse([a], [1.0]))  # constant adds nothing
     assert list(np.argsort(-zfuse([a, b], [0.1, 1.0]))) == [1, 2, 0]
+
+
+def test_rarest_within_keeps_the_rarest_words_in_their_order() -> None:
+    from paperfeed.rank.search import rarest_within
+
+    words = ["model", "kv", "cache", "learning", "eviction"]
+    df = {"model": 90_000, "kv": 300, "cache": 2_000, "learning": 70_000, "eviction": 150}
+    assert rarest_within(words, df, budget=3_000) == ["kv", "cache", "eviction"]
+    assert rarest_within(words, df, budget=100) == ["eviction"]  # at least one word
+    assert rarest_within(words, df, budget=10**9) == words

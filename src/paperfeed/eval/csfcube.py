@@ -23,7 +23,7 @@ from paperfeed.eval.corpus import read_jsonl_gz, require
 from paperfeed.eval.metrics import average_precision, graded_ndcg, r_precision
 from paperfeed.rank import sentences
 from paperfeed.rank.fusion import rrf, zfuse
-from paperfeed.rank.search import RRF_K, SIMILAR_FUSION, SIMILAR_WEIGHTS, content_words
+from paperfeed.rank.search import RRF_K, SIMILAR_FUSION, SIMILAR_WEIGHTS, content_words, rarest_within
 
 PAPERS = "eval-csfcube-papers.jsonl.gz"
 JUDGMENTS = "eval-csfcube-judgments.jsonl.gz"
@@ -72,11 +72,13 @@ class Bm25:
                               [(cid, p["title"], p["abstract"]) for cid, p in papers.items()])
 
     def scores(self, text: str, pool: list[str]) -> dict[str, float]:
-        """BM25 of pool papers matching any content word of ``text`` (others absent)."""
+        """BM25 of pool papers matching any of the rarest content words of ``text`` (others absent),
+        the way `similar` queries the library."""
         words = content_words(text, 40)
         if not words:
             return {}
-        expr = " OR ".join(f'"{w}"' for w in words)
+        df = {w: self.conn.execute("SELECT count(*) FROM f WHERE f MATCH ?", (f'"{w}"',)).fetchone()[0] for w in words}
+        expr = " OR ".join(f'"{w}"' for w in rarest_within(words, df))
         marks = ",".join("?" * len(pool))
         rows = self.conn.execute(
             f"SELECT cid, -bm25(f, 0.0, 3.0, 1.0) FROM f WHERE f MATCH ? AND cid IN ({marks})", (expr, *pool)

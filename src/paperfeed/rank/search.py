@@ -36,6 +36,9 @@ SIMILAR_FUSION = (1.0, 1.0, 0.3)
 On CSFCube (eval csfcube) every setting in [0.5-1.5] x [0.1-0.5] scores 0.61-0.625 NDCG%20."""
 RARE_SHARE = 0.05
 """A free word in more than this share of papers is dropped from the OR fallback of keyword search."""
+POSTINGS_BUDGET = 40_000
+"""The keyword half of similar ORs the text's rarest content words while their document frequencies
+add up to at most this: over 170k papers, 52 ms instead of 450 ms for all 40 words; CSFCube unchanged."""
 POOL = 100
 """How many results each side contributes to fusion."""
 RERANK_POOL = 50
@@ -111,7 +114,8 @@ class Searcher:
         words = content_words(text, 40)
         kw = []
         if words:
-            expr = " OR ".join(f'"{w}"' for w in words)
+            df = {w: self.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
+            expr = " OR ".join(f'"{w}"' for w in rarest_within(words, df))
             kw = [(i, s) for i, s in self.store.search_fts(expr, pool + 1) if i not in exclude][:pool]
         first = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=SIMILAR_WEIGHTS)
         q = Query(raw=text, words=words)
@@ -259,6 +263,19 @@ class Searcher:
             why = "; ".join(x for x in (_why(p, q, kw.get(pid), dense.get(pid)), (notes or {}).get(pid)) if x)
             out.append(Hit(key=p.key, score=round(float(score), 6), why=why, paper=p))
         return out
+
+
+def rarest_within(words: list[str], df: dict[str, int], budget: int = POSTINGS_BUDGET) -> list[str]:
+    """The rarest words (at least one) whose document frequencies add up to at most ``budget``, in the
+    order given: BM25 work is bounded, and the words left out are the least informative."""
+    keep: set[str] = set()
+    total = 0
+    for w in sorted(words, key=lambda w: df[w]):
+        if keep and total + df[w] > budget:
+            break
+        keep.add(w)
+        total += df[w]
+    return [w for w in words if w in keep]
 
 
 def content_words(text: str, n: int) -> list[str]:
