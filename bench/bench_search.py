@@ -86,6 +86,7 @@ def main() -> None:
     papers = lib.recent(limit=5000, offset=0)
     queries = [" ".join(p.title.split()[:6]) for p in rng.choice(papers, args.queries, replace=False)]
     for mode in ("keyword", "semantic", "hybrid"):
+        lib.store._fts_counts.clear()  # each mode starts without remembered word frequencies
         lib.search(queries[0], mode=mode)
         times = [timed(lambda q=q, m=mode: lib.search(q, mode=m, limit=20), 1)[0] for q in queries]
         print(f"search {mode:8s} {pct(times)}")
@@ -93,6 +94,8 @@ def main() -> None:
                 for q in queries[:50]]
     print(f"search hybrid + since/category filter {pct(filtered)}")
     keys = [p.key for p in rng.choice(papers, 21, replace=False)]
+    with lib.store.transaction():
+        lib.store.conn.execute("DELETE FROM sentence_vectors")  # so that the first pass is cold
     lib.similar(keys[0], limit=10)
     for label in ("cold: sentences embedded on the fly", "warm: sentence vectors cached"):
         print(f"similar KEY ({label}) {pct([timed(lambda k=k: lib.similar(k, limit=10), 1)[0] for k in keys[1:]])}")

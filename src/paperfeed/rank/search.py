@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,9 @@ RERANK_POOL = 50
 EXACT_FILTER_MAX = 5_000
 """With filters matching at most this many papers, semantic search scores them exactly."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
+_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paperfeed-semantic")
+"""Runs the semantic half of hybrid search beside the keyword half (SQLite and ONNX Runtime release
+the GIL); each worker thread has its own SQLite connection (the store's connections are per thread)."""
 
 
 @dataclass
@@ -77,8 +81,15 @@ class Searcher:
         if not q.dense_text and not q.has_constraints:
             raise PaperfeedError("empty query: give some words, a \"phrase\", au:NAME or cat:CATEGORY")
         pool = max(POOL, limit)
+        dense_later = None
+        if mode == "hybrid" and q.dense_text:
+            self._index()  # load it here, once; the worker thread then only reads it
+            dense_later = _WORKERS.submit(self._semantic, q, f, pool)  # overlaps the keyword half
         kw = self._keyword(q, f, pool) if mode in ("keyword", "hybrid") else []
-        dense = self._semantic(q, f, pool) if mode in ("semantic", "hybrid") and q.dense_text else []
+        if dense_later is not None:
+            dense = dense_later.result()
+        else:
+            dense = self._semantic(q, f, pool) if mode == "semantic" and q.dense_text else []
         if any(len(a.split()) > 1 for a in q.authors):
             # FTS matches a full-name phrase across neighbouring names; the author keys decide
             by = self._by_authors(q)

@@ -54,6 +54,8 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._fts_counts: dict[str, int] = {}
+        self._fts_counts_generation: object = None
         try:
             migrate(self.conn)
         except sqlite3.DatabaseError as e:
@@ -450,11 +452,22 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             raise PaperfeedError(f"cannot run keyword query {match!r}: {e}") from None
 
     def count_fts(self, match: str) -> int:
-        """How many papers match an FTS5 expression (0 for an invalid one)."""
-        try:
-            return self.conn.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?", (match,)).fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0
+        """How many papers match an FTS5 expression (0 for an invalid one).
+
+        Remembered until the papers change (search asks for the same words' frequencies often)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE name = 'papers_generation'").fetchone()
+        generation = row[0] if row else "0"
+        cache = self._fts_counts
+        if self._fts_counts_generation != generation or len(cache) > 50_000:
+            cache.clear()
+            self._fts_counts_generation = generation
+        if match not in cache:
+            try:
+                sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"
+                cache[match] = self.conn.execute(sql, (match,)).fetchone()[0]
+            except sqlite3.OperationalError:
+                cache[match] = 0
+        return cache[match]
 
     # ---- vectors -------------------------------------------------------------
 
