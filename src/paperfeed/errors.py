@@ -20,3 +20,7 @@ class InputError(PaperfeedError):
 
 class NotFound(PaperfeedError):
     """An unknown paper key, profile or model."""
+
+
+class ProfileTaken(PaperfeedError):
+    """A profile name that belongs to another user (or to nobody, in login mode)."""

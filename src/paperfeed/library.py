@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +19,9 @@ from paperfeed.library_delivery import DeliveryMixin
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.search import Filters, Searcher
 from paperfeed.store.base import Store, open_store
+
+if TYPE_CHECKING:
+    from paperfeed.accounts import Accounts
 
 
 def check_date(value: str | None, name: str) -> str | None:
@@ -82,6 +87,24 @@ class Library(DeliveryMixin):
             st["vectors"] = vm()
         return st
 
+    def papers_map(self, ids: Sequence[int]) -> dict[int, Paper]:
+        """Papers by row id (ids not in the library are absent)."""
+        return self.store.papers_map(ids)
+
+    def paper_ids(self, since: str | None = None, until: str | None = None,
+                  category: str | None = None) -> np.ndarray:
+        """Row ids of the papers in a date range and category (all by default)."""
+        return self.store.filter_ids(since, until, category)
+
+    def vectors(self, ids: Sequence[int], model_id: str | None = None) -> dict[int, np.ndarray]:
+        """Current vectors of some papers for a model (papers not embedded yet are absent)."""
+        emb = self.embedder(model_id)
+        return self.store.vectors_for(emb.model_id, ids, emb.dim)
+
+    def vector_state(self, model_id: str | None = None) -> str:
+        """A token that changes whenever a model's stored vectors change."""
+        return self.store.vector_state(self.embedder(model_id).model_id)
+
     def papers(self, ids: Iterable[int] | None = None) -> Iterator[Paper]:
         """Stream papers (all, or the given row ids)."""
         return self.store.iter_papers(list(ids) if ids is not None else None)
@@ -124,6 +147,13 @@ class Library(DeliveryMixin):
         if done:
             self._update_index(emb, index, np.array(new_ids, dtype=np.int64), np.vstack(new_vecs))
         return done
+
+    @functools.cached_property
+    def accounts(self) -> Accounts:
+        """Users, sessions, API tokens and profile owners (for a shared server)."""
+        from paperfeed.accounts import Accounts
+
+        return Accounts(self.store)
 
     def count_pending_sentences(self, model_id: str | None = None) -> int:
         """Papers whose sentence vectors (for similar-paper re-ranking) are missing or stale."""
@@ -226,6 +256,10 @@ class Library(DeliveryMixin):
             "author_matches": [p.key for p in self.store.papers_by_ids(matched[:50])],
             "author_match_count": len(matched),
         }
+
+    def profile_paper_ids(self, name: str) -> list[int]:
+        """Row ids of a profile's own papers (NotFound for an unknown profile)."""
+        return self.store.profile_record(self._profile_id(name))["paper_ids"]
 
     def profiles(self) -> list[dict]:
         """Every profile with its counts."""

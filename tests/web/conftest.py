@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from web_support import PASSWORD, build_library
 
+from paperfeed.accounts import Accounts
 from paperfeed.library import Library
 from paperfeed.web.app import create_app
-from paperfeed.web.auth import Accounts
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with test-sized costs: the default (64 MiB, 3 passes) takes most of a second per hash."""
     from argon2 import PasswordHasher
 
-    from paperfeed.web import auth
+    from paperfeed import accounts as auth
 
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     monkeypatch.setattr(auth, "_dummy_hash", None)

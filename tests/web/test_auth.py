@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from web_support import PASSWORD, csrf_of
 
-from paperfeed.web.auth import Accounts
+from paperfeed.accounts import Accounts
 from paperfeed.web.throttle import MAX_FAILURES, WINDOW_S, LoginThrottle
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from paperfeed.accounts import Accounts
 from paperfeed.cli import main
 from paperfeed.cli.web_cmds import is_loopback
 from paperfeed.store.sqlite import SqliteStore
-from paperfeed.web.auth import Accounts
 
 
 def run(db: Path, *args: str, input: str | None = None):
@@ -33,7 +33,13 @@ def test_user_add_list_token_delete(tmp_path: Path) -> None:
         assert Accounts(store).authenticate("jane", "s3cret-pass") is not None
     finally:
         store.close()
-    assert run(db, "user", "token", "jane", "--label", "laptop", "--revoke").exit_code == 0
+    revoked = run(db, "user", "token", "jane", "--label", "laptop", "--revoke")
+    assert revoked.exit_code == 0 and "revoked 1 token(s)" in revoked.output
+    store = SqliteStore(db)
+    try:
+        assert Accounts(store).token_user(token) is None
+    finally:
+        store.close()
     assert run(db, "user", "delete", "jane", "--yes").exit_code == 0
     assert json.loads(run(db, "user", "list", "--json").output) == []
 
@@ -67,3 +73,17 @@ def test_serve_help_and_loopback() -> None:
     assert r.exit_code == 0 and "--host" in r.output and "--port" in r.output
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("lab.example")
+
+
+def test_user_assign_is_all_or_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    store = SqliteStore(db)
+    with store.transaction():
+        store.create_profile("lab")
+    store.close()
+    assert run(db, "user", "add", "jane", input="long-enough-1\nlong-enough-1\n").exit_code == 0
+    r = run(db, "user", "assign", "jane", "lab", "no-such-profile")
+    assert r.exit_code == 2 and "no-such-profile" in r.output
+    assert json.loads(run(db, "user", "list", "--json").output)[0]["profiles"] == 0  # lab was not given either
+    assert run(db, "user", "assign", "jane", "lab").exit_code == 0
+    assert json.loads(run(db, "user", "list", "--json").output)[0]["profiles"] == 1

@@ -12,7 +12,6 @@ from rich.markup import escape
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError
-from paperfeed.errors import NotFound
 from paperfeed.library import Library
 
 
@@ -208,8 +207,7 @@ def config_set(lib: Library, key: str, value: str) -> None:
     """
     if key.startswith("profiles.") and key.endswith(".email"):
         name = key[len("profiles."):-len(".email")]
-        if lib.store.profile_id(name) is None:
-            raise NotFound(f"no profile named {name!r} (see `paperfeed profile list`)")
+        lib.profile_paper_ids(name)  # NotFound for an unknown profile
     if "password" in key.lower():
         raise click.UsageError(f"the SMTP password is never stored; export {PASSWORD_ENV} instead")
     new = set_value(lib.settings.home, key, value)

@@ -8,7 +8,6 @@ import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
-from paperfeed.errors import NotFound
 from paperfeed.library import Library
 
 
@@ -43,7 +42,7 @@ def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
     from paperfeed.web.app import create_app
 
     login = force_login or not is_loopback(host)
-    if login and not lib.store.user_rows():
+    if login and not lib.accounts.users():
         err_console.print("[yellow]warning:[/yellow] login is required but there are no users yet: "
                           "paperfeed user add NAME")
     app = create_app(lib.settings, library=lib, login_required=login)
@@ -58,12 +57,6 @@ def user() -> None:
     """Accounts for a shared server (`paperfeed serve --host 0.0.0.0`)."""
 
 
-def _accounts(lib: Library):
-    from paperfeed.web.auth import Accounts
-
-    return Accounts(lib.store)
-
-
 @user.command(name="add")
 @click.argument("name")
 @click.option("--profile", "profiles", multiple=True, help="Give this existing profile to the user (repeatable).")
@@ -76,13 +69,13 @@ def user_add(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
       paperfeed user add jane
       paperfeed user add jane --profile jane
     """
-    from paperfeed.web.auth import check_user_name
+    from paperfeed.accounts import check_user_name
 
     check_user_name(name)
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    _accounts(lib).add_user(name, password)
+    lib.accounts.add_user(name, password)
     if profiles:
-        _assign(lib, name, profiles)
+        lib.accounts.assign_profiles(name, profiles)
     console.print(f"added user {escape(name)}")
 
 
@@ -91,7 +84,7 @@ def user_add(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
 @with_library
 def user_list(lib: Library, as_json: bool) -> None:
     """All users with their numbers of profiles, sessions and API tokens."""
-    rows = lib.store.user_rows()
+    rows = lib.accounts.users()
     if as_json:
         print_json(rows)
         return
@@ -108,7 +101,7 @@ def user_list(lib: Library, as_json: bool) -> None:
 @with_library
 def user_delete(lib: Library, name: str) -> None:
     """Delete a user; their profiles stay, without an owner (see `user assign`)."""
-    _accounts(lib).delete_user(name)
+    lib.accounts.delete_user(name)
     console.print(f"deleted user {escape(name)}")
 
 
@@ -117,10 +110,9 @@ def user_delete(lib: Library, name: str) -> None:
 @with_library
 def user_passwd(lib: Library, name: str) -> None:
     """Change a user's password (logs them out everywhere)."""
-    if lib.store.user_by_name(name) is None:
-        raise NotFound(f"no user named {name!r} (see `paperfeed user list`)")
+    lib.accounts.get_user(name)  # NotFound before the password prompt
     password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    _accounts(lib).set_password(name, password)
+    lib.accounts.set_password(name, password)
     console.print(f"password changed for {escape(name)}")
 
 
@@ -135,14 +127,11 @@ def user_token(lib: Library, name: str, label: str, revoke: bool) -> None:
     \b
     Use it as: curl -H "Authorization: Bearer TOKEN" http://HOST/api/search?q=...
     """
-    accounts = _accounts(lib)
     if revoke:
-        row = accounts.get_user(name)
-        with lib.store.transaction():
-            n = lib.store.delete_api_tokens(row.id, label)
+        n = lib.accounts.revoke_tokens(name, label)
         console.print(f"revoked {n} token(s) labelled {escape(label)} for {escape(name)}")
         return
-    click.echo(accounts.new_token(name, label))
+    click.echo(lib.accounts.new_token(name, label))
     err_console.print("store it now: only its hash is kept, it cannot be shown again")
 
 
@@ -152,18 +141,8 @@ def user_token(lib: Library, name: str, label: str, revoke: bool) -> None:
 @with_library
 def user_assign(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
     """Give existing profiles to a user (profiles made with the CLI have no owner)."""
-    _assign(lib, name, profiles)
+    lib.accounts.assign_profiles(name, profiles)
     console.print(f"{len(profiles)} profile(s) now belong to {escape(name)}")
-
-
-def _assign(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
-    row = lib.store.user_by_name(name)
-    if row is None:
-        raise NotFound(f"no user named {name!r} (see `paperfeed user list`)")
-    with lib.store.transaction():
-        for prof in profiles:
-            if not lib.store.set_profile_owner(prof, row.id):
-                raise NotFound(f"no profile named {prof!r} (see `paperfeed profile list`)")
 
 
 COMMANDS = [serve, user]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import PaperfeedError, ProfileTaken
 from paperfeed.store.sqlhelpers import now as _now
 
 
@@ -17,10 +17,6 @@ class UserRow:
     name: str
     password_hash: str
     created_at: str
-
-
-class ProfileTaken(PaperfeedError):
-    """A profile name that belongs to another user (or to nobody, in login mode)."""
 
 
 class UserStoreMixin:

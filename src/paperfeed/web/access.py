@@ -1,6 +1,5 @@
 """What the web needs beyond the Library facade: profile ownership, adding pasted or uploaded
-listings, marking a feed as seen. Each helper checks access, then calls the Library (or, where the
-facade has no method yet, the store).
+listings, marking a feed as seen. Each helper checks access, then calls the Library.
 """
 
 from __future__ import annotations
@@ -11,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from paperfeed.accounts import Principal
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.library import Library
-from paperfeed.web.auth import Principal
 
 MAX_UPLOAD = 20 * 1024 * 1024
 """Largest listing or BibTeX file accepted from a browser, in bytes."""
@@ -25,13 +24,13 @@ def visible_profiles(lib: Library, user: Principal) -> list[dict]:
     rows = lib.profiles()
     if user.sees_everything:
         return rows
-    owners = lib.store.profile_owners()
+    owners = lib.accounts.profile_owners()
     return [r for r in rows if owners.get(r["name"]) == user.user_id]
 
 
 def check_profile(lib: Library, user: Principal, name: str) -> None:
     """NotFound unless the profile exists and is this user's (another user's profile looks missing)."""
-    exists, owner = lib.store.profile_owner(name)
+    exists, owner = lib.accounts.profile_owner(name)
     if not exists or (not user.sees_everything and owner != user.user_id):
         raise NotFound(f"no profile named {name!r}")
 
@@ -52,8 +51,7 @@ def create_profile(
     for k in keys:
         lib.get(k)  # unknown keys fail before the profile is claimed
     if not user.sees_everything:
-        with lib.store.transaction():
-            lib.store.claim_profile(name, user.user_id)
+        lib.accounts.claim_profile(name, user.user_id)
     return lib.create_profile(name, files=files, keys=keys, author=author or None, interests=interests or None)
 
 

@@ -23,12 +23,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from paperfeed import __version__
+from paperfeed.accounts import new_secret
 from paperfeed.config import Settings
-from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.errors import NotFound, PaperfeedError, ProfileTaken
 from paperfeed.library import Library
-from paperfeed.store.sqlite_users import ProfileTaken
 from paperfeed.web import api, login, pages, pages_profiles
-from paperfeed.web.auth import Accounts, new_secret
 from paperfeed.web.deps import LoginRequired
 from paperfeed.web.throttle import LoginThrottle
 from paperfeed.web.topicmap import TopicMaps
@@ -59,7 +58,7 @@ def create_app(settings: Settings, library: Library | None = None, *, login_requ
                   "or an API token (Authorization: Bearer ...; `paperfeed user token NAME`).")
     app.state.library = lib
     app.state.login_required = login_required
-    app.state.accounts = Accounts(lib.store)
+    app.state.accounts = lib.accounts
     app.state.login_throttle = LoginThrottle()
     app.state.local_csrf = new_secret()
     app.state.templates = make_templates()

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 
+from paperfeed.accounts import Principal, same
 from paperfeed.library import Library
 from paperfeed.web import access
-from paperfeed.web.auth import Principal, same
 
 SESSION_COOKIE = "paperfeed_session"
 LOGIN_CSRF_COOKIE = "paperfeed_login_csrf"

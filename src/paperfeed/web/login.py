@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperfeed.web.auth import SESSION_DAYS, new_secret, same
+from paperfeed.accounts import SESSION_DAYS, new_secret, same
 from paperfeed.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, WriterDep, check_origin
 from paperfeed.web.pages import render
 

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from paperfeed.accounts import Principal
 from paperfeed.errors import PaperfeedError
 from paperfeed.library import Library
 from paperfeed.web import access
-from paperfeed.web.auth import Principal
 from paperfeed.web.deps import LibraryDep, UserDep, optional_user
 from paperfeed.web.params import MapParams, RecentParams, SearchParams, by_day, run_recent, run_search
 
@@ -29,10 +29,8 @@ def render(request: Request, template: str, status: int = 200, **context) -> Res
 
 def profile_names(lib: Library, user: Principal) -> list[str]:
     """Names of the profiles this user may use (for pickers)."""
-    if user.sees_everything:
-        return [name for _, name in lib.store.profile_rows()]
-    owners = lib.store.profile_owners()
-    return sorted(n for n, owner in owners.items() if owner == user.user_id)
+    owners = lib.accounts.profile_owners()
+    return sorted(n for n, owner in owners.items() if user.sees_everything or owner == user.user_id)
 
 
 @router.get("/", response_class=HTMLResponse)

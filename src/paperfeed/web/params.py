@@ -139,9 +139,9 @@ def run_map(lib: Library, maps: TopicMaps, p: MapParams) -> dict:
     import time
 
     start = time.perf_counter()
-    extra = set(lib.store.profile_record(lib.store.profile_id(p.profile))["paper_ids"]) if p.profile else set()
+    extra = set(lib.profile_paper_ids(p.profile)) if p.profile else set()
     ids, coords = maps.points(MapRequest(days=p.days, category=p.category, limit=p.limit), extra)
-    papers = lib.store.papers_map(ids.tolist())
+    papers = lib.papers_map(ids.tolist())
     keep = [j for j, i in enumerate(ids.tolist()) if i in papers]
     ids, coords = ids[keep], coords[keep]
     rows = [papers[i] for i in ids.tolist()]

@@ -166,15 +166,15 @@ class TopicMaps:
     def points(self, req: MapRequest, extra_ids: set[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """(paper ids, coordinates) of the map; ``extra_ids`` (a profile's papers) are always included."""
         emb = self.lib.embedder()
-        state = self.lib.store.vector_state(emb.model_id)
-        ids = self._select(req, extra_ids, self.lib.store.filter_ids(self._since(req.days), None, req.category))
+        state = self.lib.vector_state(emb.model_id)
+        ids = self._select(req, extra_ids, self.lib.paper_ids(self._since(req.days), None, req.category))
         key = self._cache_key(emb.model_id, state, req, ids)
         path = self.cache_dir / f"{key}.npz"
         with self._lock:
             cached = _load(path)
             if cached is not None:
                 return cached
-            vecs = self.lib.store.vectors_for(emb.model_id, ids.tolist(), emb.dim)
+            vecs = self.lib.vectors(ids.tolist(), emb.model_id)
             ids = np.array([i for i in ids.tolist() if i in vecs], dtype=np.int64)
             mat = np.stack([vecs[i] for i in ids.tolist()]) if len(ids) else np.zeros((0, emb.dim), np.float32)
             coords = layout(mat, seed=req.seed)

@@ -1,4 +1,6 @@
-"""Accounts for a shared server: argon2 password hashes, login sessions, API tokens.
+"""Accounts for a shared server: users, argon2 password hashes, login sessions, API tokens, and
+which user owns which profile. The web app and the `paperfeed user` commands reach it as
+``Library.accounts``.
 
 Only hashes reach the database: passwords as argon2id, session cookies and API tokens as SHA-256
 of a 256-bit random value (a fast hash is enough for values that cannot be guessed).
@@ -10,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -88,7 +91,7 @@ def check_user_name(name: str) -> str:
 
 
 class Accounts:
-    """User, session and token operations over a store with UserStoreMixin."""
+    """User, session, token and profile-ownership operations over a store with UserStoreMixin."""
 
     def __init__(self, store) -> None:
         self.store = store
@@ -158,3 +161,34 @@ class Accounts:
         if user is None:
             raise NotFound(f"no user named {name!r} (see `paperfeed user list`)")
         return user
+
+    def users(self) -> list[dict]:
+        """Every user with their numbers of profiles, live sessions and API tokens."""
+        return self.store.user_rows()
+
+    def revoke_tokens(self, name: str, label: str | None = None) -> int:
+        """Delete a user's API tokens (those with ``label``, or all); returns how many."""
+        user = self.get_user(name)
+        with self.store.transaction():
+            return self.store.delete_api_tokens(user.id, label)
+
+    def assign_profiles(self, name: str, profiles: Sequence[str]) -> None:
+        """Give existing profiles to a user; all or none (an unknown profile is NotFound)."""
+        user = self.get_user(name)
+        with self.store.transaction():
+            for prof in profiles:
+                if not self.store.set_profile_owner(prof, user.id):
+                    raise NotFound(f"no profile named {prof!r} (see `paperfeed profile list`)")
+
+    def claim_profile(self, name: str, user_id: int) -> None:
+        """Make a (new or unowned) profile name this user's; ProfileTaken if another user has it."""
+        with self.store.transaction():
+            self.store.claim_profile(name, user_id)
+
+    def profile_owners(self) -> dict[str, int | None]:
+        """Owner's user id of every profile (None: no owner)."""
+        return self.store.profile_owners()
+
+    def profile_owner(self, name: str) -> tuple[bool, int | None]:
+        """Whether the profile exists, and its owner's user id."""
+        return self.store.profile_owner(name)
