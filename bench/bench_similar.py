@@ -18,6 +18,7 @@ import numpy as np
 
 from paperfeed.config import load_settings
 from paperfeed.library import Library
+from paperfeed.rank.similar import embed_sentences, sentence_model
 
 SAMPLE = Path(__file__).parents[1] / "samples" / "arxiv-cs-sample-2026-06.jsonl.gz"
 
@@ -55,9 +56,9 @@ def main() -> None:
     lib.store.conn.commit()
     n = min(500, lib.store.count())
     t = time.perf_counter()
-    rows = lib.store.papers_missing_sentence_vectors(searcher.sentence_model, n)
+    rows = lib.store.papers_missing_sentence_vectors(sentence_model(searcher), n)
     for i in range(0, len(rows), 64):
-        searcher.embed_sentences(rows[i : i + 64])
+        embed_sentences(searcher, rows[i : i + 64])
     dt = time.perf_counter() - t
     size = lib.store.conn.execute("SELECT avg(length(vecs)), avg(n) FROM sentence_vectors").fetchone()
     print(f"embed --sentences: {n / dt:.1f} papers/s; {size[1]:.1f} sentences and {size[0] / 1024:.1f} KiB per paper")

@@ -157,17 +157,21 @@ class Library(DeliveryMixin):
 
     def count_pending_sentences(self, model_id: str | None = None) -> int:
         """Papers whose sentence vectors (for similar-paper re-ranking) are missing or stale."""
-        return self.store.count_missing_sentence_vectors(self.searcher(model_id).sentence_model)
+        from paperfeed.rank.similar import sentence_model
+
+        return self.store.count_missing_sentence_vectors(sentence_model(self.searcher(model_id)))
 
     def embed_sentences_pending(self, model_id: str | None = None, batch: int = 64,
                                 progress: Callable[[int], None] | None = None) -> int:
         """Precompute sentence vectors, so that `similar` need not embed them on first use.
 
         Optional: `similar` computes and caches the ones it needs. Each batch commits on its own."""
+        from paperfeed.rank.similar import embed_sentences, sentence_model
+
         searcher = self.searcher(model_id)
         done = 0
-        while rows := self.store.papers_missing_sentence_vectors(searcher.sentence_model, batch):
-            searcher.embed_sentences(rows)
+        while rows := self.store.papers_missing_sentence_vectors(sentence_model(searcher), batch):
+            embed_sentences(searcher, rows)
             done += len(rows)
             if progress:
                 progress(len(rows))

@@ -20,6 +20,7 @@ from paperfeed.config import load_settings
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.library import Library
 from paperfeed.rank import sentences
+from paperfeed.rank import similar as similar_mod
 from paperfeed.rank.search import MODES
 
 MODEL = "test-hashing-64"
@@ -463,7 +464,7 @@ def test_similar_caches_sentence_vectors_and_drops_stale_ones(corpus_lib: Librar
     store, emb = corpus_lib.store, corpus_lib.embedder()
     hits = corpus_lib.similar(key("2503.30003"), limit=5)
     pid = store.resolve_id(hits[0].key)
-    model = f"{emb.model_id}#split{sentences.VERSION}"
+    model = similar_mod.sentence_model(corpus_lib.searcher())
     cached = store.sentence_vectors_for(model, [pid], emb.dim)
     paper = hits[0].paper
     assert pid in cached and cached[pid].shape == (len(sentences.split(paper.title, paper.abstract)), emb.dim)
@@ -680,9 +681,8 @@ def test_sentence_vectors_can_be_precomputed_and_are_then_reused(corpus_lib: Lib
     assert corpus_lib.count_pending_sentences() == 0
     assert corpus_lib.embed_sentences_pending() == 0  # idempotent
     before = [h.key for h in corpus_lib.similar(key("2503.30003"), limit=5)]
-    searcher = corpus_lib.searcher()
     calls: list[int] = []
-    monkeypatch.setattr(type(searcher), "embed_sentences", lambda self, rows: calls.append(len(rows)) or [])
+    monkeypatch.setattr(similar_mod, "embed_sentences", lambda s, rows: calls.append(len(rows)) or [])
     assert [h.key for h in corpus_lib.similar(key("2503.30003"), limit=5)] == before
     assert calls == []  # nothing left to embed at query time
 

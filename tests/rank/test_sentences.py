@@ -80,7 +80,7 @@ def test_zfuse_standardises_each_column() -> None:
 
 
 def test_rarest_within_keeps_the_rarest_words_in_their_order() -> None:
-    from paperfeed.rank.search import rarest_within
+    from paperfeed.rank.similar import rarest_within
 
     words = ["model", "kv", "cache", "learning", "eviction"]
     df = {"model": 90_000, "kv": 300, "cache": 2_000, "learning": 70_000, "eviction": 150}

@@ -23,7 +23,8 @@ from paperfeed.eval.corpus import read_jsonl_gz, require
 from paperfeed.eval.metrics import average_precision, graded_ndcg, r_precision
 from paperfeed.rank import sentences
 from paperfeed.rank.fusion import rrf, zfuse
-from paperfeed.rank.search import RRF_K, SIMILAR_FUSION, SIMILAR_WEIGHTS, content_words, rarest_within
+from paperfeed.rank.search import RRF_K, content_words
+from paperfeed.rank.similar import SIMILAR_FUSION, SIMILAR_WEIGHTS, rarest_within
 
 PAPERS = "eval-csfcube-papers.jsonl.gz"
 JUDGMENTS = "eval-csfcube-judgments.jsonl.gz"

@@ -1,9 +1,8 @@
-"""Keyword (FTS5 BM25), semantic (vector index) and hybrid (RRF) search, and similar papers."""
+"""Keyword (FTS5 BM25), semantic (vector index) and hybrid (RRF) search."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -11,10 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from paperfeed import normalize
-from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.errors import PaperfeedError
 from paperfeed.models import Hit, Paper
-from paperfeed.rank import sentences
-from paperfeed.rank.fusion import rrf, zfuse
+from paperfeed.rank.fusion import rrf
 from paperfeed.rank.query import (
     STOPWORDS,
     Query,
@@ -30,20 +28,10 @@ RRF_K = 60.0
 """Reciprocal-rank-fusion constant: score = sum(w / (RRF_K + rank)). Larger flattens the ranks."""
 HYBRID_WEIGHTS = (1.0, 1.0)
 """Weights of (keyword, semantic) lists in hybrid fusion."""
-SIMILAR_WEIGHTS = (1.0, 0.5)
-"""Weights of (semantic, keyword) lists when gathering similar-paper candidates (first stage)."""
-SIMILAR_FUSION = (1.0, 1.0, 0.3)
-"""Weights of standardised (whole-text cosine, sentence max-sim, BM25) in the similar-paper re-rank.
-On CSFCube (eval csfcube) every setting in [0.5-1.5] x [0.1-0.5] scores 0.61-0.625 NDCG%20."""
 RARE_SHARE = 0.05
 """A free word in more than this share of papers is dropped from the OR fallback of keyword search."""
-POSTINGS_BUDGET = 40_000
-"""The keyword half of similar ORs the text's rarest content words while their document frequencies
-add up to at most this: over 170k papers, 52 ms instead of 450 ms for all 40 words; CSFCube unchanged."""
 POOL = 100
 """How many results each side contributes to fusion."""
-RERANK_POOL = 50
-"""How many first-stage similar-paper candidates (at least 2 x limit) the sentence-level re-rank scores."""
 EXACT_FILTER_MAX = 5_000
 """With filters matching at most this many papers, semantic search scores them exactly."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
@@ -104,93 +92,10 @@ class Searcher:
         return self._hits(ranked, q, dict(kw), dict(dense))
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20) -> list[Hit]:
-        """Papers like a stored paper (by key) or like a pasted text, hybrid."""
-        exclude: set[int] = set()
-        if ref is not None:
-            pid = self.store.resolve_id(ref)
-            if pid is None:
-                raise NotFound(f"no paper {ref!r} in the library")
-            paper = self.store.papers_by_ids([pid])[0]
-            text = f"{paper.title}. {paper.abstract}".strip(". ")
-            exclude.add(pid)
-            vec = self.store.vectors_for(self.embedder.model_id, [pid], self.embedder.dim).get(pid)
-        else:
-            vec = None
-        if not text or not text.strip():
-            raise PaperfeedError("nothing to compare: the paper has no title or abstract, or the text is empty")
-        if vec is None:
-            vec = self.embedder.embed_batch([text])[0]
-        pool = max(POOL, limit)
-        dense = self._current(self._index().query(vec, pool + len(exclude), exclude=exclude)[:pool])
-        words = content_words(text, 40)
-        kw = []
-        if words:
-            df = {w: self.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
-            expr = " OR ".join(f'"{w}"' for w in rarest_within(words, df))
-            kw = [(i, s) for i, s in self.store.search_fts(expr, pool + 1) if i not in exclude][:pool]
-        first = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=SIMILAR_WEIGHTS)
-        q = Query(raw=text, words=words)
-        head = [i for i, _ in first[: max(RERANK_POOL, 2 * limit)]]
-        ranked, cosines, notes = self._rerank_similar(vec, text, head, dict(kw))
-        return self._hits(ranked[:limit], q, dict(kw), {**dict(dense), **cosines}, notes)
+        """Papers like a stored paper (by key) or like a pasted text (see rank/similar.py)."""
+        from paperfeed.rank.similar import similar
 
-    def _rerank_similar(self, vec: np.ndarray, text: str, ids: list[int],
-                        kw: dict[int, float]) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
-        """Second stage of similar: fuse whole-text cosine, sentence-level max-sim and BM25 (standardised
-        over the candidates, SIMILAR_FUSION weights); also the closest sentence of each candidate."""
-        if not ids:
-            return [], {}, {}
-        papers = self.store.papers_map(ids)
-        ids = [i for i in ids if i in papers]
-        vecs = self.store.vectors_for(self.embedder.model_id, ids, self.embedder.dim)
-        cos = np.array([float(vecs[i] @ vec) if i in vecs else np.nan for i in ids])
-        cos = np.where(np.isnan(cos), np.nanmin(cos) if np.isfinite(cos).any() else 0.0, cos)
-        title, _, abstract = text.partition(". ")
-        q_sents = sentences.split(title, abstract) if abstract else sentences.split("", text)
-        q_mat = self.embedder.embed_batch(q_sents)
-        mats = self.sentence_vectors(ids, papers)
-        sent = np.zeros(len(ids))
-        notes: dict[int, str] = {}
-        for j, pid in enumerate(ids):
-            score, _, ci = sentences.max_sim(q_mat, mats[pid])
-            sent[j] = score
-            if ci >= 0:
-                closest = sentences.split(papers[pid].title, papers[pid].abstract)[ci]
-                notes[pid] = f'closest sentence: "{_clip(closest, 140)}"'
-        bm25 = np.array([kw.get(i, 0.0) for i in ids])
-        fused = zfuse([cos, sent, bm25], SIMILAR_FUSION)
-        order = np.argsort(-fused, kind="stable")
-        cosines = {i: float(cos[j]) for j, i in enumerate(ids) if i in vecs}
-        return [(ids[j], float(fused[j])) for j in order], cosines, notes
-
-    @property
-    def sentence_model(self) -> str:
-        """Key of this embedder's sentence vectors in the store (changes when splitting changes)."""
-        return f"{self.embedder.model_id}#split{sentences.VERSION}"
-
-    def embed_sentences(self, rows: list[tuple[int, str, str, str]]) -> list[np.ndarray]:
-        """Embed the sentences of (id, title, abstract, text_hash) rows and cache them in the store."""
-        split = [sentences.split(title, abstract) for _, title, abstract, _ in rows]
-        flat = [s for ss in split for s in ss]
-        embedded = self.embedder.embed_batch(flat) if flat else np.zeros((0, self.embedder.dim), np.float32)
-        mats, at = [], 0
-        for ss in split:
-            mats.append(embedded[at : at + len(ss)])
-            at += len(ss)
-        try:
-            self.store.put_sentence_vectors(self.sentence_model, [(r[0], r[3]) for r in rows], mats)
-        except sqlite3.OperationalError:  # a read-only library: the vectors are simply not cached
-            pass
-        return mats
-
-    def sentence_vectors(self, ids: list[int], papers: dict[int, Paper]) -> dict[int, np.ndarray]:
-        """Sentence matrices of papers: from the store, else embedded now and cached there."""
-        have = self.store.sentence_vectors_for(self.sentence_model, ids, self.embedder.dim)
-        todo = [(i, papers[i].title, papers[i].abstract, normalize.text_hash(papers[i].title, papers[i].abstract))
-                for i in ids if i not in have]
-        if todo:
-            have.update(zip([r[0] for r in todo], self.embed_sentences(todo), strict=True))
-        return have
+        return similar(self, ref, text, limit)
 
     # ---- parts -----------------------------------------------------------------
 
@@ -276,28 +181,10 @@ class Searcher:
         return out
 
 
-def rarest_within(words: list[str], df: dict[str, int], budget: int = POSTINGS_BUDGET) -> list[str]:
-    """The rarest words (at least one) whose document frequencies add up to at most ``budget``, in the
-    order given: BM25 work is bounded, and the words left out are the least informative."""
-    keep: set[str] = set()
-    total = 0
-    for w in sorted(words, key=lambda w: df[w]):
-        if keep and total + df[w] > budget:
-            break
-        keep.add(w)
-        total += df[w]
-    return [w for w in words if w in keep]
-
-
 def content_words(text: str, n: int) -> list[str]:
     """The n most frequent non-stopword words of a text."""
     counts = Counter(w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2)
     return [w for w, _ in counts.most_common(n)]
-
-
-def _clip(text: str, n: int) -> str:
-    """Text cut to about n characters at a word boundary."""
-    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
 
 
 def _why(p: Paper, q: Query, kw: float | None, dense: float | None) -> str:
