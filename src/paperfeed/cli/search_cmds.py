@@ -91,6 +91,11 @@ def similar(lib: Library, key: str | None, text: str | None, file: Path | None, 
             model_id: str | None, as_json: bool) -> None:
     """Papers similar to a paper in the library, or to a pasted abstract.
 
+    Candidates come from embeddings and BM25; the best 50 are re-ranked by whole-text similarity,
+    sentence-by-sentence similarity and BM25, and each hit quotes its closest sentence. The first
+    query near a topic embeds the candidates' sentences (about a second); `embed --sentences` does
+    that ahead of time.
+
     \b
     Examples:
       paperfeed similar arxiv:2401.01325
