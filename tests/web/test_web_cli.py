@@ -17,6 +17,14 @@ def run(db: Path, *args: str, input: str | None = None):
     return CliRunner().invoke(main, ["--db", str(db), *args], input=input)
 
 
+def add_profile(db: Path, name: str) -> None:
+    """A profile made outside the web (no owner), as `paperfeed profile create` leaves it."""
+    store = SqliteStore(db)
+    with store.transaction():
+        store.create_profile(name)
+    store.close()
+
+
 def test_user_add_list_token_delete(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     r = run(db, "user", "add", "jane", input="s3cret-pass\ns3cret-pass\n")
@@ -59,10 +67,7 @@ def test_user_add_errors(tmp_path: Path) -> None:
 
 def test_user_add_with_profile(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
-    store = SqliteStore(db)
-    with store.transaction():
-        store.create_profile("lab")
-    store.close()
+    add_profile(db, "lab")
     r = run(db, "user", "add", "jane", "--profile", "lab", input="long-enough-1\nlong-enough-1\n")
     assert r.exit_code == 0, r.output
     assert json.loads(run(db, "user", "list", "--json").output)[0]["profiles"] == 1
@@ -77,10 +82,7 @@ def test_serve_help_and_loopback() -> None:
 
 def test_user_assign_is_all_or_nothing(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
-    store = SqliteStore(db)
-    with store.transaction():
-        store.create_profile("lab")
-    store.close()
+    add_profile(db, "lab")
     assert run(db, "user", "add", "jane", input="long-enough-1\nlong-enough-1\n").exit_code == 0
     r = run(db, "user", "assign", "jane", "lab", "no-such-profile")
     assert r.exit_code == 2 and "no-such-profile" in r.output

@@ -111,12 +111,16 @@ class Searcher:
         if len(found) >= pool or len(words) < 2:
             return found
         n = max(self.store.count(), 1)
-        df = {w: self.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
+        df = self.doc_freqs(words)
         rare = [w for w in words if df[w] <= RARE_SHARE * n] or sorted(words, key=df.get)[:2]
         more = self.store.search_fts(fts_expression(q, words=rare), pool, f.since, f.until, f.category)
         seen = dict(found)
         merged = found + [(i, s) for i, s in more if i not in seen]
         return sorted(merged, key=lambda x: -x[1])[:pool]
+
+    def doc_freqs(self, words: list[str]) -> dict[str, int]:
+        """How many papers contain each word (FTS5 counts, remembered by the store)."""
+        return {w: self.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
 
     def _by_authors(self, q: Query) -> set[int]:
         """Papers having every full name given with au: (matched by normalised author key)."""

@@ -18,7 +18,7 @@ from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.models import Hit, Paper
 from paperfeed.rank import sentences
 from paperfeed.rank.fusion import rrf, zfuse
-from paperfeed.rank.query import Query, fts_expression
+from paperfeed.rank.query import Query
 from paperfeed.rank.search import POOL, RRF_K, Searcher, content_words
 
 SIMILAR_WEIGHTS = (1.0, 0.5)
@@ -55,8 +55,7 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
     words = content_words(text, 40)
     kw = []
     if words:
-        df = {w: s.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
-        expr = " OR ".join(f'"{w}"' for w in rarest_within(words, df))
+        expr = " OR ".join(f'"{w}"' for w in rarest_within(words, s.doc_freqs(words)))
         kw = [(i, x) for i, x in s.store.search_fts(expr, pool + 1) if i not in exclude][:pool]
     first = rrf([[i for i, _ in dense], [i for i, _ in kw]], k=RRF_K, weights=SIMILAR_WEIGHTS)
     head = [i for i, _ in first[: max(RERANK_POOL, 2 * limit)]]
@@ -64,13 +63,14 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
         q_mat = sentence_vectors(s, [pid], {pid: paper})[pid]
     else:
         q_mat = s.embedder.embed_batch(sentences.split("", text))
-    ranked, cosines, notes = _rerank(s, vec, q_mat, head, dict(kw))
-    return s._hits(ranked[:limit], Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes)
+    ranked, cosines, notes = _rerank(s, vec, q_mat, head, dict(kw), limit)
+    return s._hits(ranked, Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes)
 
 
-def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, ids: list[int], kw: dict[int, float],
+def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, ids: list[int], kw: dict[int, float], limit: int,
             ) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
-    """Second stage: fused scores (best first), whole-text cosines, and each candidate's closest sentence."""
+    """Second stage: the best ``limit`` by fused score, whole-text cosines, and for each of those
+    best the quoted sentence closest to the query."""
     if not ids:
         return [], {}, {}
     papers = s.store.papers_map(ids)
@@ -80,17 +80,16 @@ def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, ids: list[int], kw:
     cos = np.where(np.isnan(cos), np.nanmin(cos) if np.isfinite(cos).any() else 0.0, cos)
     mats = sentence_vectors(s, ids, papers)
     sent = np.zeros(len(ids))
-    notes: dict[int, str] = {}
+    closest: dict[int, int] = {}
     for j, pid in enumerate(ids):
-        score, _, ci = sentences.max_sim(q_mat, mats[pid])
-        sent[j] = score
-        if ci >= 0:
-            closest = sentences.split(papers[pid].title, papers[pid].abstract)[ci]
-            notes[pid] = f'closest sentence: "{_clip(closest, 140)}"'
+        sent[j], _, closest[pid] = sentences.max_sim(q_mat, mats[pid])
     fused = zfuse([cos, sent, [kw.get(i, 0.0) for i in ids]], SIMILAR_FUSION)
     order = np.argsort(-fused, kind="stable")
     cosines = {i: float(cos[j]) for j, i in enumerate(ids) if i in vecs}
-    return [(ids[j], float(fused[j])) for j in order], cosines, notes
+    best = [(ids[j], float(fused[j])) for j in order[:limit]]
+    notes = {i: f'closest sentence: "{_clip(sentences.split(papers[i].title, papers[i].abstract)[closest[i]], 140)}"'
+             for i, _ in best if closest[i] >= 0}
+    return best, cosines, notes
 
 
 def sentence_model(s: Searcher) -> str:

@@ -19,6 +19,7 @@ from paperfeed.merge import merge, same_paper_fuzzy, titles_close
 from paperfeed.models import Paper
 from paperfeed.store.migrations import migrate
 from paperfeed.store.sqlhelpers import chunks as _chunks
+from paperfeed.store.sqlhelpers import count_missing, missing_rows
 from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.sqlite_delivery import DeliveryStoreMixin
 from paperfeed.store.sqlite_profiles import ProfileStoreMixin
@@ -473,20 +474,11 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
 
     def papers_missing_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
         """Up to ``limit`` (id, title, abstract, text_hash) whose vector is missing or stale."""
-        q = (
-            "SELECT p.id, p.title, p.abstract, p.text_hash FROM papers p "
-            "LEFT JOIN vectors v ON v.paper_id = p.id AND v.model_id = ? "
-            "WHERE v.paper_id IS NULL OR v.text_hash != p.text_hash ORDER BY p.id LIMIT ?"
-        )
-        return self.conn.execute(q, (model_id, limit)).fetchall()
+        return missing_rows(self.conn, "vectors", model_id, limit)
 
     def count_missing_vectors(self, model_id: str) -> int:
         """How many papers need (re-)embedding for this model."""
-        q = (
-            "SELECT count(*) FROM papers p LEFT JOIN vectors v ON v.paper_id = p.id AND v.model_id = ? "
-            "WHERE v.paper_id IS NULL OR v.text_hash != p.text_hash"
-        )
-        return self.conn.execute(q, (model_id,)).fetchone()[0]
+        return count_missing(self.conn, "vectors", model_id)
 
     def put_vectors(self, model_id: str, rows: Sequence[tuple[int, str]], vecs: np.ndarray) -> None:
         """Store vectors for (id, text_hash) rows and bump the model's generation."""

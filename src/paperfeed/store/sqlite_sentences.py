@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from paperfeed.store.sqlhelpers import chunks
+from paperfeed.store.sqlhelpers import chunks, count_missing, missing_rows
 
 
 class SentenceStoreMixin:
@@ -39,17 +39,8 @@ class SentenceStoreMixin:
 
     def papers_missing_sentence_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
         """Up to ``limit`` (id, title, abstract, text_hash) whose sentence vectors are missing or stale."""
-        q = (
-            "SELECT p.id, p.title, p.abstract, p.text_hash FROM papers p "
-            "LEFT JOIN sentence_vectors s ON s.paper_id = p.id AND s.model_id = ? "
-            "WHERE s.paper_id IS NULL OR s.text_hash != p.text_hash ORDER BY p.id LIMIT ?"
-        )
-        return self.conn.execute(q, (model_id, limit)).fetchall()
+        return missing_rows(self.conn, "sentence_vectors", model_id, limit)
 
     def count_missing_sentence_vectors(self, model_id: str) -> int:
         """How many papers need their sentence vectors (re-)computed for this model."""
-        q = (
-            "SELECT count(*) FROM papers p LEFT JOIN sentence_vectors s ON s.paper_id = p.id AND s.model_id = ? "
-            "WHERE s.paper_id IS NULL OR s.text_hash != p.text_hash"
-        )
-        return self.conn.execute(q, (model_id,)).fetchone()[0]
+        return count_missing(self.conn, "sentence_vectors", model_id)
