@@ -111,6 +111,7 @@ def test_blank_database_gets_latest_schema(tmp_path: Path) -> None:
         assert {"papers", "paper_authors", "paper_sources", "papers_fts", "meta", "vectors", "vector_state",
                 "profiles", "profile_papers", "feedback", "mutes"} <= tables(store.conn)
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.execute("SELECT v FROM papers_fts_config WHERE k = 'hashsize'").fetchone() == (33554432,)
         assert store.count() == 0
     finally:
         store.close()

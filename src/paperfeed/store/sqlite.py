@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from paperfeed import normalize
 from paperfeed.errors import PaperfeedError
@@ -37,9 +36,9 @@ def row_to_paper(row: Sequence) -> Paper:
     """Build a Paper from a row selected with PAPER_COLS."""
     return Paper(
         key=row[1], arxiv_id=row[2], doi=row[3], title=row[4], abstract=row[5],
-        authors=tuple(json.loads(row[6])), categories=tuple(row[7].split()) if row[7] else (),
+        authors=tuple(orjson.loads(row[6])), categories=tuple(row[7].split()) if row[7] else (),
         date=row[8], updated=row[9], venue=row[10], url=row[11], comments=row[12],
-        journal_ref=row[13], version=row[14], sources=tuple(json.loads(row[15])),
+        journal_ref=row[13], version=row[14], sources=tuple(orjson.loads(row[15])),
     )
 
 
@@ -240,9 +239,9 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
     def _values(self, p: Paper) -> tuple:
         return (
             p.arxiv_id, p.doi, normalize.title_key(p.title), p.title, p.abstract,
-            json.dumps(p.authors, ensure_ascii=False), " ".join(p.categories), p.date, p.updated,
+            orjson.dumps(p.authors).decode(), " ".join(p.categories), p.date, p.updated,
             p.venue, p.url, p.comments, p.journal_ref, p.version,
-            json.dumps(p.sources, ensure_ascii=False), normalize.content_hash(p),
+            orjson.dumps(p.sources).decode(), normalize.content_hash(p),
             normalize.text_hash(p.title, p.abstract),
         )
 
@@ -534,14 +533,9 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         return dict(self.conn.execute("SELECT model_id, count(*) FROM vectors GROUP BY model_id").fetchall())
 
 
-@functools.lru_cache(maxsize=200_000)
-def _author_key(name: str) -> str:
-    return normalize.author_key(name)
-
-
 def _author_keys(authors: Iterable[str]) -> set[str]:
     """Distinct non-empty matching keys of a paper's authors."""
-    return {k for k in map(_author_key, authors) if k}
+    return {k for k in map(normalize.author_key, authors) if k}
 
 
 class _Candidates:
@@ -565,14 +559,14 @@ class _Candidates:
         tk = normalize.title_key(p.title)
         if tk and pid not in self.by_title.setdefault(tk, []):
             self.by_title[tk].append(pid)
-        for key in {_author_key(a) for a in p.authors} if self.index_authors else ():
+        for key in {normalize.author_key(a) for a in p.authors} if self.index_authors else ():
             if pid not in self.by_author.setdefault(key, []):
                 self.by_author[key].append(pid)
 
     def fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
         """An earlier paper of this batch that is the same paper by fuzzy title and shared author."""
         tk = normalize.title_key(p.title)
-        for key in {_author_key(a) for a in p.authors}:
+        for key in {normalize.author_key(a) for a in p.authors}:
             for pid in self.by_author.get(key, ()):
                 other = self.papers[pid]
                 if titles_close(tk, normalize.title_key(other.title)) and same_paper_fuzzy(other, p):
