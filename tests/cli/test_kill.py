@@ -77,7 +77,22 @@ def _wait_for_commit(db: Path, proc: subprocess.Popen, at_least: int, timeout: f
         time.sleep(0.02)
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _parse_workers(tag: str) -> list[int]:
+    """Live worker processes (python -m paperfeed.ingest.worker) reading files whose path contains ``tag``."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        try:
+            cmd = (d / "cmdline").read_bytes().split(b"\0")
+            state = (d / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if b"paperfeed.ingest.worker" in cmd and any(tag.encode() in c for c in cmd) and state != "Z":
+            pids.append(int(d.name))
+    return pids
+
+
+def _kill(proc: subprocess.Popen, tag: str) -> None:
+    """SIGKILL the ingest; its parse worker (if one was running) must then stop by itself."""
     try:
         assert proc.poll() is None, "ingest finished before it could be killed: make the input bigger"
         proc.send_signal(signal.SIGKILL)
@@ -85,6 +100,10 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while _parse_workers(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _parse_workers(tag) == [], "the parse worker outlived the killed ingest"
 
 
 def _check_consistent(db: Path) -> int:
@@ -112,7 +131,9 @@ def test_sigkill_during_ingest(tmp_path: Path, big_files: list[Path]) -> None:
     proc = subprocess.Popen(_ingest_cmd(db, big_files), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _wait_for_wal(Path(f"{db}-wal"), proc, timeout=20)
     time.sleep(0.15)
-    _kill(proc)
+    tag = str(big_files[0].parent)
+    assert _parse_workers(tag), "a file this big from a new source is parsed by a worker process"
+    _kill(proc, tag)
     survived = _check_consistent(db)
     assert survived in {PER_FILE * k for k in range(FILES)}  # 0 or whole files
 
@@ -122,7 +143,7 @@ def test_sigkill_during_ingest(tmp_path: Path, big_files: list[Path]) -> None:
                                 env=env)
         _wait_for_commit(db, proc, survived + PER_FILE, timeout=60)
         time.sleep(0.1)
-        _kill(proc)
+        _kill(proc, tag)
         survived = _check_consistent(db)
         assert survived in {PER_FILE * k for k in range(1, FILES)}
 

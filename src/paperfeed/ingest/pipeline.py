@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from pathlib import Path
 
 from paperfeed import normalize
 from paperfeed.errors import InputError
-from paperfeed.ingest import get_parser
+from paperfeed.ingest import get_parser, worker
 from paperfeed.ingest.reader import open_input
 from paperfeed.models import Paper, Parsed
 
@@ -40,10 +39,6 @@ class StrictRejection(InputError):
     """A record was rejected while --strict was given: the file is not written."""
 
 
-def _line_hash(line: str) -> str:
-    return hashlib.blake2b(line.rstrip("\r\n").encode(), digest_size=12).hexdigest()
-
-
 def _skip_known_lines(
     store, source: str, lines: Iterable[str], hashes: dict[int, str], counts: dict[str, int],
     ids: list[int] | None, chunk: int = BATCH,
@@ -55,7 +50,7 @@ def _skip_known_lines(
     """
     it = enumerate(lines, 1)
     while block := list(itertools.islice(it, chunk)):
-        mine = {n: _line_hash(line) for n, line in block if line.strip()}
+        mine = {n: worker.line_hash(line) for n, line in block if line.strip()}
         known = store.known_record_hashes(source, list(mine.values()))
         for n, line in block:
             h = mine.get(n)
@@ -83,10 +78,20 @@ def ingest_file(
     """Ingest one file into ``store`` inside one transaction; raises InputError if unreadable."""
     opened = open_input(path)
     fmt = fmt or _detect(opened.head, opened.name)
-    parse = get_parser(fmt)
     source = "stdin" if opened.name == "<stdin>" else Path(opened.name).name
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict] = []
+    if worker.worth_it(path, fmt) and not store.has_source(source):
+        opened.lines.close()  # a worker process reads it
+        with store.transaction():
+            for items in worker.prepared_batches(path, fmt, source, BATCH):
+                _write_prepared(store, source, items, opened.name, strict, counts, rejected,
+                                report.ids if collect_ids else None)
+                if progress:
+                    progress(len(items))
+        _account(report, opened.name, fmt, counts, rejected)
+        return
+    parse = get_parser(fmt)
     batch: list[Paper] = []
     line_hashes: dict[int, str] = {}
     lines = opened.lines
@@ -127,7 +132,31 @@ def ingest_file(
             rejected.append({"file": opened.name, "line": rec.line, "reason": rec.reason})
         if batch:
             flush()
+    _account(report, opened.name, fmt, counts, rejected)
+
+
+def _write_prepared(
+    store, source: str, items: list, name: str, strict: bool, counts: dict[str, int], rejected: list[dict],
+    ids: list[int] | None,
+) -> None:
+    """Write one batch of normalised records from the worker; note its rejections."""
+    papers, idents = [], []
+    for it in items:
+        if isinstance(it, worker.Prepared):
+            papers.append(it.paper)
+            idents.append(it.ident)
+        elif strict:
+            raise StrictRejection(name, it.line, f"{it.reason} (--strict: nothing written)")
+        else:
+            rejected.append({"file": name, "line": it.line, "reason": it.reason})
+    for status, pid in store.write_papers(papers, source, idents) if papers else ():
+        counts[status] += 1
+        if ids is not None:
+            ids.append(pid)
+
+
+def _account(report: IngestReport, name: str, fmt: str, counts: dict[str, int], rejected: list[dict]) -> None:
     report.rejected.extend(rejected)
     for k, v in counts.items():
         setattr(report, k, getattr(report, k) + v)
-    report.files.append({"file": opened.name, "format": fmt, **counts, "rejected": len(rejected)})
+    report.files.append({"file": name, "format": fmt, **counts, "rejected": len(rejected)})

@@ -99,6 +99,11 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
 
     # ---- papers: writing -------------------------------------------------
 
+    def has_source(self, source: str) -> bool:
+        """Whether any record was stored from ``source`` (a file name, or stdin)."""
+        q = "SELECT 1 FROM paper_sources WHERE source = ? LIMIT 1"
+        return self.conn.execute(q, (source,)).fetchone() is not None
+
     def known_record_hashes(self, source: str, hashes: Sequence[str]) -> dict[str, int]:
         """Which record hashes were already stored from ``source``, with their paper ids."""
         out: dict[str, int] = {}
@@ -160,7 +165,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         out: list[tuple[str, int] | None],
     ) -> None:
         """Match each paper to a stored or earlier-in-batch paper, merge, then write in bulk."""
-        papers = [replace(p, sources=tuple(dict.fromkeys(p.sources + (source,)))) for p in papers]
+        papers = [p if source in p.sources else replace(p, sources=(*p.sources, source)) for p in papers]
         fuzzy_possible = self._has_unidentified() or any(not p.arxiv_id for p in papers)
         cand = self._probe(papers, index_authors=fuzzy_possible)
         next_id = (self.conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
