@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_ingest.py [--data ../shared/data] [--files N]
 
 Prints papers/s for parse+normalise+store (JSON Lines, gzipped) and peak RSS after each file,
-so flat memory as the input grows is visible.
+so flat memory as the input grows is visible. A big file from a new source is parsed by a worker
+process; its memory is measured on its own (it is not a child the kernel reports reliably after
+fork+exec): /usr/bin/time -v python -m paperfeed.ingest.worker FILE jsonl NAME 2000 > /dev/null
 """
 
 from __future__ import annotations
