@@ -89,7 +89,7 @@ class Searcher:
             ranked = dense[:limit]
         else:
             ranked = rrf([[i for i, _ in kw], [i for i, _ in dense]], k=RRF_K, weights=HYBRID_WEIGHTS)[:limit]
-        return self._hits(ranked, q, dict(kw), dict(dense))
+        return self.hits(ranked, q, dict(kw), dict(dense))
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20) -> list[Hit]:
         """Papers like a stored paper (by key) or like a pasted text (see rank/similar.py)."""
@@ -126,6 +126,10 @@ class Searcher:
         """Papers having every full name given with au: (matched by normalised author key)."""
         sets = [set(self.store.ids_by_author_key(normalize.author_key(a))) for a in q.authors if len(a.split()) > 1]
         return set.intersection(*sets) if sets else set()
+
+    def nearest(self, vec: np.ndarray, k: int, exclude: set[int] | None = None) -> list[tuple[int, float]]:
+        """The k papers whose current vectors are closest to ``vec`` (cosine), leaving out ``exclude``."""
+        return self._current(self._index().query(vec, k + len(exclude or ()), exclude=exclude or ())[:k])
 
     def _current(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Drop hits whose stored vector no longer matches the paper's text (not re-embedded yet)."""
@@ -172,8 +176,9 @@ class Searcher:
                 return self._current(res[:pool])
             k *= 4
 
-    def _hits(self, ranked: list[tuple[int, float]], q: Query, kw: dict[int, float],
-              dense: dict[int, float], notes: dict[int, str] | None = None) -> list[Hit]:
+    def hits(self, ranked: list[tuple[int, float]], q: Query, kw: dict[int, float],
+             dense: dict[int, float], notes: dict[int, str] | None = None) -> list[Hit]:
+        """Ranked (id, score) pairs as hits with their papers and reasons (keyword, meaning, notes)."""
         by_id = self.store.papers_map([i for i, _ in ranked])
         out = []
         for pid, score in ranked:

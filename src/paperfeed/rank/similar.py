@@ -51,7 +51,7 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
     if vec is None:
         vec = s.embedder.embed_batch([text])[0]
     pool = max(POOL, limit)
-    dense = s._current(s._index().query(vec, pool + len(exclude), exclude=exclude)[:pool])
+    dense = s.nearest(vec, pool, exclude)
     words = content_words(text, 40)
     kw = []
     if words:
@@ -64,7 +64,7 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
     else:
         q_mat = s.embedder.embed_batch(sentences.split("", text))
     ranked, cosines, notes = _rerank(s, vec, q_mat, head, dict(kw), limit)
-    return s._hits(ranked, Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes)
+    return s.hits(ranked, Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes)
 
 
 def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, ids: list[int], kw: dict[int, float], limit: int,
