@@ -192,7 +192,8 @@ def main() -> None:
         f.cand_dense, f.prof_dense = c0, p0
         print(f"window {window[0]}..{window[1]}")
         for name, m in rows.items():
-            print(f"  {name:40s} recall@10 {m['recall@10']:.3f}  nDCG@10 {m['ndcg@10']:.3f}")
+            nd = "  -  " if np.isnan(m["ndcg@10"]) else f"{m['ndcg@10']:.3f}"
+            print(f"  {name:40s} recall@10 {m['recall@10']:.3f}  nDCG@10 {nd}")
 
 
 if __name__ == "__main__":
