@@ -116,3 +116,29 @@ def test_only_big_jsonl_files_on_a_machine_with_two_cores_use_the_worker(
     monkeypatch.setattr(worker, "MIN_BYTES", 0)
     monkeypatch.setattr(worker.os, "cpu_count", lambda: 1)
     assert not worker.worth_it(str(big), "jsonl")
+
+
+def test_a_failure_inside_the_worker_reaches_the_writer_with_its_traceback(big: Path) -> None:
+    batches = worker.prepared_batches(str(big), "no-such-format", "big.jsonl", BATCH)
+    with pytest.raises(RuntimeError, match=r"(?s)failed in the worker process:.*unknown format 'no-such-format'"):
+        next(batches)
+
+
+def test_worker_messages_in_file_order(big: Path) -> None:
+    import io
+    import pickle
+
+    out = io.BytesIO()
+    worker._produce(str(big), "jsonl", "big.jsonl", 1000, out)
+    out.seek(0)
+    msgs = []
+    while True:
+        try:
+            msgs.append(pickle.load(out))
+        except EOFError:
+            break
+    assert [m[0] for m in msgs] == ["batch"] * 5 + ["done"]
+    lines = [it.line for m in msgs[:-1] for it in m[1]]
+    assert lines == sorted(lines) and len(lines) == 2 * BATCH + 500  # every non-blank line, once
+    first = msgs[0][1][0]
+    assert first.ident[0] == "arxiv:2402.00000" and first.ident[1] == worker.line_hash(big.read_text().split("\n")[0])
