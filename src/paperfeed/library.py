@@ -165,10 +165,12 @@ class Library(DeliveryMixin):
                                 progress: Callable[[int], None] | None = None) -> int:
         """Precompute sentence vectors, so that `similar` need not embed them on first use.
 
-        Optional: `similar` computes and caches the ones it needs. Each batch commits on its own."""
+        Optional: `similar` computes and caches the ones it needs. Each batch commits on its own.
+        Once called, the library remembers it: the daily run then adds the new papers' vectors too."""
         from paperfeed.rank.similar import embed_sentences, sentence_model
 
         searcher = self.searcher(model_id)
+        self.store.keep_sentences_ahead(searcher.embedder.model_id)
         done = 0
         while rows := self.store.papers_missing_sentence_vectors(sentence_model(searcher), batch):
             embed_sentences(searcher, rows)
@@ -176,6 +178,11 @@ class Library(DeliveryMixin):
             if progress:
                 progress(len(rows))
         return done
+
+    def embed_sentences_kept_ahead(self) -> int:
+        """embed_sentences_pending for the model `embed --sentences` was run with; 0 if it never was."""
+        ahead = self.store.sentences_ahead()
+        return self.embed_sentences_pending(ahead) if ahead else 0
 
     def _index_dir(self, model_id: str) -> Path:
         return self.settings.index_dir / model_id.replace("/", "_")

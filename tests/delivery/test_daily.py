@@ -80,3 +80,20 @@ def test_a_second_run_cannot_start_while_one_holds_the_lock(lib, paperfeed_home)
         with pytest.raises(LockedError):
             lib.digest("nobody", send=True)
     assert lib.daily(fetch=False).exit_code == 0  # released
+
+
+def test_daily_keeps_sentence_vectors_complete_once_they_were_asked_for(profiles, fakes, smtp, paperfeed_home):
+    lib = profiles
+    recs = fakes.sample_records()
+    with fakes.FakeArxiv(records=recs[:-6]) as arxiv:  # all but six papers are out yet
+        write_config(paperfeed_home, arxiv, smtp.port, {})
+        first = lib.daily(since="2026-05-01")  # never asked for: sentence vectors are left to `similar`
+    assert first.exit_code == 0 and first.sentences == 0 and "sentences" not in first.summary()
+    assert lib.count_pending_sentences() == lib.store.count() == 34
+    assert lib.embed_sentences_pending() == 34  # what `paperfeed embed --sentences` runs
+    with fakes.FakeArxiv(records=recs) as arxiv:
+        write_config(paperfeed_home, arxiv, smtp.port, {})
+        second = lib.daily(since="2026-05-01")
+    assert second.exit_code == 0 and second.fetch[0].added == 6
+    assert second.sentences == 6 and lib.count_pending_sentences() == 0
+    assert "embedded 6 (+ sentences of 6)" in second.summary() and second.as_dict()["sentences"] == 6

@@ -698,3 +698,19 @@ def test_embed_cli_precomputes_sentences(corpus_lib: Library) -> None:
     assert f"sentence vectors for {len(CORPUS)} papers" in r.output
     r = CliRunner().invoke(main, ["--db", db, "embed", "--model", MODEL, "--sentences"])
     assert "all sentence vectors already computed" in r.output
+    assert corpus_lib.store.sentences_ahead() == MODEL  # the daily run keeps them complete from now on
+
+
+def test_embed_sentences_on_an_empty_library_still_asks_daily_to_keep_them(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from paperfeed.cli import main
+
+    db = str(tmp_path / "empty.db")
+    r = CliRunner().invoke(main, ["--db", db, "embed", "--model", MODEL, "--sentences"])
+    assert r.exit_code == 0, r.output
+    from paperfeed.store.sqlite import SqliteStore
+
+    store = SqliteStore(db)
+    assert store.sentences_ahead() == MODEL
+    store.close()

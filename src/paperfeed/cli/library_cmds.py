@@ -60,8 +60,8 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
 def embed_with_progress(lib: Library, model_id: str | None, quiet: bool, sentences: bool = False) -> int:
     """Run Library.embed_pending (or embed_sentences_pending) with a progress bar of known length."""
     total = lib.count_pending_sentences(model_id) if sentences else lib.count_pending(model_id)
-    if total == 0:
-        return 0
+    if total == 0:  # (for sentences, the call still records that the daily run should keep them complete)
+        return lib.embed_sentences_pending(model_id) if sentences else 0
     run = lib.embed_sentences_pending if sentences else lib.embed_pending
     label = "sentences" if sentences else "embed"
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -42,7 +42,8 @@ model_option = click.option("--model", "model_id", default=None, help="Embedding
 @click.command()
 @model_option
 @click.option("--sentences", is_flag=True,
-              help="Also precompute sentence vectors, so `similar` never has to embed them on first use.")
+              help="Also precompute sentence vectors, so `similar` never has to embed them on first use; "
+                   "from then on `paperfeed daily` computes them for new papers too.")
 @with_library
 def embed(lib: Library, model_id: str | None, sentences: bool) -> None:
     """Embed papers that are new or changed (resumable: interrupting loses at most one batch)."""

@@ -1,4 +1,4 @@
-"""The daily run: fetch -> embed -> one digest per profile with an email address.
+"""The daily run: fetch -> embed (and sentence vectors, once asked for) -> one digest per profile with an email.
 
 Cron- and systemd-friendly: one run at a time (the caller holds the run lock), one summary line,
 exit code 0 when everything worked, 2 when a step failed (a later run catches up), 75 when another
@@ -25,6 +25,7 @@ class DailyReport:
     fetch: list[FetchReport] = field(default_factory=list)
     fetch_error: str | None = None
     embedded: int = 0
+    sentences: int = 0
     digests: list[DigestOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -37,7 +38,7 @@ class DailyReport:
     def as_dict(self) -> dict:
         """JSON shape."""
         return {"exit_code": self.exit_code, "summary": self.summary(), "fetch": [f.as_dict() for f in self.fetch],
-                "fetch_error": self.fetch_error, "embedded": self.embedded,
+                "fetch_error": self.fetch_error, "embedded": self.embedded, "sentences": self.sentences,
                 "digests": [d.as_dict() for d in self.digests], "notes": self.notes, "seconds": self.seconds}
 
     def summary(self) -> str:
@@ -61,7 +62,8 @@ class DailyReport:
         failed = [d.summary() for d in self.digests if not d.ok]
         head = "daily ok" if self.exit_code == EXIT_OK else "daily FAILED"
         tail = f"; {'; '.join(failed)}" if failed else ""
-        return f"{head}: {fetched}; embedded {self.embedded}; {digests}{tail}; {self.seconds.get('total', 0):.1f}s"
+        embedded = f"embedded {self.embedded}" + (f" (+ sentences of {self.sentences})" if self.sentences else "")
+        return f"{head}: {fetched}; {embedded}; {digests}{tail}; {self.seconds.get('total', 0):.1f}s"
 
 
 def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bool = True) -> DailyReport:
@@ -80,6 +82,7 @@ def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bo
     report.seconds["fetch"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     report.embedded = lib.embed_pending()
+    report.sentences = lib.embed_sentences_kept_ahead()  # only if `embed --sentences` was ever run
     report.seconds["embed"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     if not report.fetch_error:

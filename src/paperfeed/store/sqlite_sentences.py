@@ -44,3 +44,16 @@ class SentenceStoreMixin:
     def count_missing_sentence_vectors(self, model_id: str) -> int:
         """How many papers need their sentence vectors (re-)computed for this model."""
         return count_missing(self.conn, "sentence_vectors", model_id)
+
+    def keep_sentences_ahead(self, model_id: str) -> None:
+        """Remember that sentence vectors for this embedder are to be kept complete (daily adds new papers')."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta(name, value) VALUES ('sentences_ahead', ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (model_id,),
+            )
+
+    def sentences_ahead(self) -> str | None:
+        """The embedder whose sentence vectors are kept complete (set by `embed --sentences`), or None."""
+        row = self.conn.execute("SELECT value FROM meta WHERE name = 'sentences_ahead'").fetchone()
+        return row[0] if row else None
