@@ -11,6 +11,8 @@ adopted:
   2026-01-01..05-23 (before both windows);
 - a learning-to-rank logistic regression over 13 standardised per-candidate features, trained on
   the development window and applied to the held-out one;
+- rare shared terms (corpus df <= 100) added to the default; pseudo-relevance feedback from the
+  default's top candidate; per-profile weights chosen by leave-one-out over the profile's papers;
 - (--sentences) sentence-level max-sim between candidate and profile sentences;
 - three ceilings that peek at the window's answers: the learning-to-rank model fitted on the window
   itself, the linear mix of the 13 features tuned for recall@10 on the window itself, and, per
@@ -156,6 +158,76 @@ def ceilings(f: A.Features, feats: list[np.ndarray], labels: list[np.ndarray]) -
     return out
 
 
+def rare_terms_ranker(f: A.Features, docs: list, base, max_df: int = 100, weight: float = 0.3):
+    """Default + weight x log(1 + summed IDF of candidate terms that are rare (corpus df <= max_df) and
+    appear in the profile): names of systems and data sets an author reuses."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    lo = f.task.window[0]
+    texts = [d.text for d in docs if d.date and d.date < lo][::3] + [d.text for d in f.task.candidates]
+    cv = CountVectorizer(binary=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]{2,}\b", dtype=np.float32)
+    df = np.asarray(cv.fit_transform(texts).sum(0)).ravel()
+    idf = np.log(len(texts) / df).astype(np.float32)
+    xc = cv.transform([d.text for d in f.task.candidates])
+    xp = cv.transform([d.text for p in f.task.profiles for d in p])
+
+    def rank(i: int) -> np.ndarray:
+        in_profile = np.asarray(xp[f.rows(i)].sum(0)).ravel() > 0
+        w = np.where(in_profile & (df <= max_df), idf, 0.0).astype(np.float32)
+        return Z(base(i)) + weight * Z(np.log1p(xc @ w))
+    return rank
+
+
+def prf_ranker(f: A.Features, base, k: int = 1, weight: float = 0.3):
+    """Pseudo-relevance feedback: the top k candidates of the default join the profile (dense and TF-IDF)."""
+    def rank(i: int) -> np.ndarray:
+        s = base(i)
+        top = np.argsort(-s)[:k]
+        ds = (f.cand_dense @ f.cand_dense[top].T).max(1)
+        ls = (f.cand_lex @ f.cand_lex[top].T).toarray().max(1)
+        return Z(s) + weight * (Z(ds) + Z(ls)) / 2
+    return rank
+
+
+LOO_GRID = [(wd, wl, wc) for wd in (0.0, 0.5, 1.0, 2.0) for wl in (0.0, 0.5, 1.0, 2.0) for wc in (0.0, 0.3, 0.6)
+            if wd or wl]
+
+
+def loo_ranker(f: A.Features):
+    """Per-profile (dense, TF-IDF, category) weights: the grid point that ranks each held-out profile
+    paper best among the candidates when the others form the profile (no answers used)."""
+    from collections import Counter
+
+    from scipy import sparse as sp
+
+    def views(cd, cl, ccats, pd, pl, pcats):
+        cat = R.category_affinity(Counter(x for cs in pcats for x in cs[:1]), ccats)
+        return (Z(R.soft_max_sim(cd @ pd.T, 0.1)[0]), Z(R.soft_max_sim((cl @ pl.T).toarray(), 0.05)[0]), Z(cat))
+
+    def weights(i: int) -> tuple[float, float, float]:
+        r = f.rows(i)
+        pd, pl, pcats = f.prof_dense[r], f.prof_lex[r], [d.categories for d in f.task.profiles[i]]
+        if len(pcats) < 3:
+            return (1.0, 1.0, 0.3)
+        score = np.zeros(len(LOO_GRID))
+        for j in range(len(pcats)):
+            keep = [k for k in range(len(pcats)) if k != j]
+            v = views(np.vstack([f.cand_dense, pd[j : j + 1]]), sp.vstack([f.cand_lex, pl[j]]).tocsr(),
+                      [*f.cand_cats, pcats[j]], pd[keep], pl[keep], [pcats[k] for k in keep])
+            for g, (wd, wl, wc) in enumerate(LOO_GRID):
+                s = wd * v[0] + wl * v[1] + wc * v[2]
+                score[g] += 1.0 / (1 + (s > s[-1]).sum())
+        return LOO_GRID[int(np.argmax(score))]
+
+    def rank(i: int) -> np.ndarray:
+        r = f.rows(i)
+        v = views(f.cand_dense, f.cand_lex, f.cand_cats, f.prof_dense[r], f.prof_lex[r],
+                  [d.categories for d in f.task.profiles[i]])
+        wd, wl, wc = weights(i)
+        return wd * v[0] + wl * v[1] + wc * v[2]
+    return rank
+
+
 def sentence_ranker(f: A.Features, embed_sentences):
     def mats(ds):
         sp = [sentences.split(d.title, d.abstract) for d in ds]
@@ -196,7 +268,10 @@ def main() -> None:
             return R.soft_max_sim((cc @ cp[f.rows(i)].T).toarray(), 0.05)[0]
         rankers = {"arxiv-sanity": A.baseline_rankers(f)["arxiv-sanity (tfidf+svm)"], "paperfeed default": pf,
                    "char n-gram max-sim": char_max,
-                   "default + 0.5 char n-gram": lambda i, pf=pf, cm=char_max: Z(pf(i)) + 0.5 * Z(cm(i))}
+                   "default + 0.5 char n-gram": lambda i, pf=pf, cm=char_max: Z(pf(i)) + 0.5 * Z(cm(i)),
+                   "default + 0.3 rare shared terms": rare_terms_ranker(f, docs, pf),
+                   "pseudo-relevance feedback (top 1)": prf_ranker(f, pf),
+                   "per-profile weights by leave-one-out": loo_ranker(f)}
         if args.sentences:
             rankers["sentence max-sim"] = sentence_ranker(f, embed_sentences)
         rows = A.evaluate(f.task, rankers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +83,10 @@ def ingest_file(
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict] = []
     if worker.worth_it(path, fmt) and not store.has_source(source):
-        opened.lines.close()  # a worker process reads it
-        with store.transaction():
-            for items in worker.prepared_batches(path, fmt, source, BATCH):
+        opened.close()  # a worker process reads it
+        # closing(): on any error here the worker is stopped at once, not whenever the generator is collected
+        with store.transaction(), closing(worker.prepared_batches(path, fmt, source, BATCH)) as batches:
+            for items in batches:
                 _write_prepared(store, source, items, opened.name, strict, counts, rejected,
                                 report.ids if collect_ids else None)
                 if progress:

@@ -25,6 +25,11 @@ class Opened:
     name: str
     head: str
     lines: Iterator[str]
+    handles: tuple[IO[bytes], ...] = ()
+
+    def close(self) -> None:
+        """Close the input without reading it to the end (stdin is left open)."""
+        _close(self.handles)
 
 
 def _raw_stream(path: str) -> tuple[IO[bytes], str]:
@@ -44,22 +49,34 @@ def _raw_stream(path: str) -> tuple[IO[bytes], str]:
 def open_input(path: str) -> Opened:
     """Open ``path`` ('-' for stdin), transparently gunzipping, and peek at its head."""
     raw, name = _raw_stream(path)
-    buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
-    magic = buffered.peek(2)[:2]
-    # isal's gzip reader is a drop-in GzipFile about 3x faster than the standard library's
-    stream: IO[bytes] = igzip.IGzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered
-    stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream
+    handles: tuple[IO[bytes], ...] = () if raw is sys.stdin.buffer else (raw,)
     try:
-        head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
-    except (OSError, EOFError, zlib.error, isal_zlib.error) as e:
-        raise InputError(name, None, f"cannot read compressed data: {e}") from None
-    if b"\x00" in head_bytes[:4096]:
-        raise InputError(name, None, "binary data, not a paper listing")
+        buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
+        magic = buffered.peek(2)[:2]
+        # isal's gzip reader is a drop-in GzipFile about 3x faster than the standard library's
+        stream: IO[bytes] = igzip.IGzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered
+        stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream
+        if stream is not sys.stdin.buffer:  # a gzip reader does not close the file it reads: close both
+            handles = (stream, *handles)
+        try:
+            head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
+        except (OSError, EOFError, zlib.error, isal_zlib.error) as e:
+            raise InputError(name, None, f"cannot read compressed data: {e}") from None
+        if b"\x00" in head_bytes[:4096]:
+            raise InputError(name, None, "binary data, not a paper listing")
+    except BaseException:
+        _close(handles)
+        raise
     head = head_bytes.decode("utf-8", errors="ignore").lstrip("\ufeff")
-    return Opened(name, head, _lines(stream, name))
+    return Opened(name, head, _lines(stream, name, handles), handles)
 
 
-def _lines(stream: IO[bytes], name: str) -> Iterator[str]:
+def _close(handles: tuple[IO[bytes], ...]) -> None:
+    for h in handles:
+        h.close()
+
+
+def _lines(stream: IO[bytes], name: str, handles: tuple[IO[bytes], ...]) -> Iterator[str]:
     """Decoded lines; unreadable bytes or a truncated gzip become an InputError with the line."""
     n = 0
     try:
@@ -74,5 +91,4 @@ def _lines(stream: IO[bytes], name: str) -> Iterator[str]:
     except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as e:
         raise InputError(name, n + 1, f"truncated or corrupt compressed file ({e})") from None
     finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+        _close(handles)
