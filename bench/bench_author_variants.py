@@ -110,6 +110,19 @@ def ltr_matrix(f: A.Features, cc, cp) -> list[np.ndarray]:
     return out
 
 
+def relevant_ranks(f: A.Features, rank) -> str:
+    """Where the default ranker puts the relevant papers: median rank and shares in the top 10/50/200."""
+    pos = []
+    for i, rel in enumerate(f.task.relevant):
+        order = np.argsort(-rank(i), kind="stable")
+        where = np.empty(len(order), int)
+        where[order] = np.arange(len(order))
+        pos += [int(where[j]) + 1 for j in rel]
+    p = np.array(pos)
+    return (f"relevant papers under the default: median rank {int(np.median(p))}, in top 10/50/200 "
+            f"{(p <= 10).mean():.2f}/{(p <= 50).mean():.2f}/{(p <= 200).mean():.2f}")
+
+
 def _recall10(feats: list[np.ndarray], relevant: list[set[int]], w: np.ndarray) -> float:
     hits = 0.0
     for x, rel in zip(feats, relevant, strict=True):
@@ -296,7 +309,7 @@ def main() -> None:
                                       f"paperfeed default, dense {name}": A.paperfeed_ranker(f)})
             rows.update(got)
         f.cand_dense, f.prof_dense = c0, p0
-        print(f"window {window[0]}..{window[1]}")
+        print(f"window {window[0]}..{window[1]}: {len(f.task.candidates)} candidates; {relevant_ranks(f, pf)}")
         for name, m in rows.items():
             nd = "  -  " if np.isnan(m["ndcg@10"]) else f"{m['ndcg@10']:.3f}"
             print(f"  {name:40s} recall@10 {m['recall@10']:.3f}  nDCG@10 {nd}")
