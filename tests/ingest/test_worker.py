@@ -52,7 +52,10 @@ def _dump(lib: Library) -> list[tuple]:
         "SELECT p.key, p.title, p.authors, p.categories, p.sources, p.content_hash, s.source, s.record_key, "
         "s.record_hash FROM papers p JOIN paper_sources s ON s.paper_id = p.id ORDER BY p.key"
     )
-    return rows.fetchall()
+    authors = lib.store.conn.execute(
+        "SELECT p.key, a.author_key FROM paper_authors a JOIN papers p ON p.id = a.paper_id ORDER BY 1, 2"
+    )
+    return rows.fetchall() + authors.fetchall()
 
 
 def test_worker_gives_the_same_library_and_report_as_one_process(
@@ -75,6 +78,7 @@ def test_worker_gives_the_same_library_and_report_as_one_process(
     paper = par.store.get("arxiv:2402.00003")
     assert paper.title == "Paper 3 on Sparse Routing" and paper.authors == ("Anna 3 Müller", "Bo Li")
     assert paper.categories == ("cs.LG", "cs.CL") and paper.sources == ("big.jsonl",)
+    assert par.store.ids_by_author_key("a muller") == seq.store.ids_by_author_key("a muller") != []
 
     again = par.ingest([str(big)], fmt="jsonl")  # a known source: the in-process path skips every line
     assert (again.added, again.updated, again.unchanged) == (0, 0, 2 * BATCH + 500 - 2)
@@ -142,3 +146,16 @@ def test_worker_messages_in_file_order(big: Path) -> None:
     assert lines == sorted(lines) and len(lines) == 2 * BATCH + 500  # every non-blank line, once
     first = msgs[0][1][0]
     assert first.ident[0] == "arxiv:2402.00000" and first.ident[1] == worker.line_hash(big.read_text().split("\n")[0])
+
+
+def test_a_strict_failure_stops_the_worker_at_once(
+    tmp_path: Path, big: Path, use_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = _library(tmp_path, "lib.db")
+    started = []
+    real = worker.subprocess.Popen
+    monkeypatch.setattr(worker.subprocess, "Popen", lambda *a, **kw: started.append(real(*a, **kw)) or started[-1])
+    with pytest.raises(StrictRejection) as caught:
+        lib.ingest([str(big)], fmt="jsonl", strict=True)
+    # the exception (kept here) still holds the ingest's frames: the worker must be gone anyway
+    assert caught.value is not None and len(started) == 1 and started[0].returncode is not None

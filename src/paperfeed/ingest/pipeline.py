@@ -142,16 +142,17 @@ def _write_prepared(
     ids: list[int] | None,
 ) -> None:
     """Write one batch of normalised records from the worker; note its rejections."""
-    papers, idents = [], []
+    papers, idents, rows = [], [], []
     for it in items:
         if isinstance(it, worker.Prepared):
             papers.append(it.paper)
             idents.append(it.ident)
+            rows.append(it.row)
         elif strict:
             raise StrictRejection(name, it.line, f"{it.reason} (--strict: nothing written)")
         else:
             rejected.append({"file": name, "line": it.line, "reason": it.reason})
-    for status, pid in store.write_papers(papers, source, idents) if papers else ():
+    for status, pid in store.write_papers(papers, source, idents, rows) if papers else ():
         counts[status] += 1
         if ids is not None:
             ids.append(pid)

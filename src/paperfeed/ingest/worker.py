@@ -27,17 +27,19 @@ from typing import BinaryIO
 from paperfeed import normalize
 from paperfeed.errors import InputError, PaperfeedError
 from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.store.rows import PaperRow, paper_row
 
 MIN_BYTES = 4 << 20  # smaller files are done in-process: starting the worker costs ~0.2 s
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A normalised paper with its line and its raw record's (key, hash)."""
+    """A normalised paper with its line, its raw record's (key, hash) and its store row."""
 
     line: int
     paper: Paper
     ident: tuple[str, str]
+    row: PaperRow  # the columns it is stored with, computed here to spare the writer
 
 
 def line_hash(line: str) -> str:
@@ -112,7 +114,7 @@ def _produce(path: str, fmt: str, source: str, batch: int, out: BinaryIO) -> Non
             if isinstance(rec, Parsed):
                 key, _ = normalize.record_identity(rec.paper)
                 paper = replace(normalize.normalize_paper(rec.paper), sources=(source,))  # as the store would
-                items.append(Prepared(rec.line, paper, (key, h)))
+                items.append(Prepared(rec.line, paper, (key, h), paper_row(paper)))
             else:
                 items.append(rec)
             if len(items) >= batch:

@@ -17,6 +17,8 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.merge import merge, same_paper_fuzzy, titles_close
 from paperfeed.models import Paper
 from paperfeed.store.migrations import migrate
+from paperfeed.store.rows import PaperRow, author_keys, paper_row
+from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import chunks as _chunks
 from paperfeed.store.sqlhelpers import count_missing, missing_rows
 from paperfeed.store.sqlhelpers import now as _now
@@ -126,13 +128,16 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         return out
 
     def write_papers(
-        self, papers: Sequence[Paper], source: str, record_ids: Sequence[tuple[str, str]] | None = None
+        self, papers: Sequence[Paper], source: str, record_ids: Sequence[tuple[str, str]] | None = None,
+        rows: Sequence[PaperRow] | None = None,
     ) -> list[tuple[str, int]]:
         """Add or merge normalised papers from ``source``, in bulk.
 
         ``record_ids`` are the raw records' (key, hash) (see normalize.record_identity); by
-        default the normalised paper's. Returns (status, row id) per paper; status is added,
-        updated or unchanged.
+        default the normalised paper's. ``rows``, if given, are ``rows.paper_row`` of each paper as
+        given with ``source`` among its sources (the parse worker computes them); a paper inserted
+        unmerged is stored with them. Returns (status, row id) per paper; status is added, updated
+        or unchanged.
         """
         idents = list(record_ids) if record_ids is not None else [
             (p.key, normalize.content_hash(p)) for p in papers
@@ -146,7 +151,8 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             else:
                 todo.append(i)
         if todo:
-            self._write_batch([papers[i] for i in todo], [idents[i] for i in todo], source, todo, out)
+            self._write_batch([papers[i] for i in todo], [idents[i] for i in todo], source, todo, out,
+                              [rows[i] for i in todo] if rows is not None else None)
         return out  # type: ignore[return-value]
 
     def _seen_records(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -162,10 +168,13 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
 
     def _write_batch(
         self, papers: list[Paper], idents: list[tuple[str, str]], source: str, slots: list[int],
-        out: list[tuple[str, int] | None],
+        out: list[tuple[str, int] | None], rows: list[PaperRow] | None = None,
     ) -> None:
         """Match each paper to a stored or earlier-in-batch paper, merge, then write in bulk."""
+        given = papers
         papers = [p if source in p.sources else replace(p, sources=(*p.sources, source)) for p in papers]
+        # rows computed ahead hold for a paper exactly as given (by identity: a merge makes a new one)
+        ahead = {id(p): r for p, g, r in zip(papers, given, rows, strict=True) if p is g} if rows else {}
         fuzzy_possible = self._has_unidentified() or any(not p.arxiv_id for p in papers)
         cand = self._probe(papers, index_authors=fuzzy_possible)
         next_id = (self.conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
@@ -194,7 +203,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             else:
                 changed[pid] = (stored, merged)
                 out[slot] = ("updated", pid)
-        self._insert_many(new)
+        self._insert_many({pid: (p, ahead.get(id(p)) or paper_row(p)) for pid, p in new.items()})
         for pid, (_, merged) in changed.items():
             self._update(pid, merged)
         if new or changed:
@@ -241,16 +250,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
                 return pid, old
         return None
 
-    def _values(self, p: Paper) -> tuple:
-        return (
-            p.arxiv_id, p.doi, normalize.title_key(p.title), p.title, p.abstract,
-            orjson.dumps(p.authors).decode(), " ".join(p.categories), p.date, p.updated,
-            p.venue, p.url, p.comments, p.journal_ref, p.version,
-            orjson.dumps(p.sources).decode(), normalize.content_hash(p),
-            normalize.text_hash(p.title, p.abstract),
-        )
-
-    def _insert_many(self, new: dict[int, Paper]) -> None:
+    def _insert_many(self, new: dict[int, tuple[Paper, PaperRow]]) -> None:
         """Insert new papers with preassigned row ids, their author keys and their FTS rows."""
         if not new:
             return
@@ -259,11 +259,11 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             "INSERT INTO papers(arxiv_id, doi, title_key, title, abstract, authors, categories, date, "
             "updated, venue, url, comments, journal_ref, version, sources, content_hash, text_hash, "
             "key, added_at, modified_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(*self._values(p), p.key, now, now, pid) for pid, p in new.items()],
+            [(*r.values, p.key, now, now, pid) for pid, (p, r) in new.items()],
         )
         self.conn.executemany(
             "INSERT OR IGNORE INTO paper_authors(author_key, paper_id) VALUES (?, ?)",
-            [(k, pid) for pid, p in new.items() for k in _author_keys(p.authors)],
+            [(k, pid) for pid, (_, r) in new.items() for k in r.author_keys],
         )
         lo, hi = min(new), max(new)
         self.conn.execute(
@@ -277,7 +277,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             "UPDATE papers SET arxiv_id=?, doi=?, title_key=?, title=?, abstract=?, authors=?, "
             "categories=?, date=?, updated=?, venue=?, url=?, comments=?, journal_ref=?, version=?, "
             "sources=?, content_hash=?, text_hash=?, modified_at=? WHERE id=?",
-            (*self._values(p), _now(), pid),
+            (*row_values(p), _now(), pid),
         )
         self.conn.execute("DELETE FROM paper_authors WHERE paper_id = ?", (pid,))
         self._set_authors(pid, p.authors)
@@ -285,7 +285,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
     def _set_authors(self, pid: int, authors: Iterable[str]) -> None:
         self.conn.executemany(
             "INSERT OR IGNORE INTO paper_authors(author_key, paper_id) VALUES (?, ?)",
-            [(k, pid) for k in _author_keys(authors)],
+            [(k, pid) for k in author_keys(authors)],
         )
 
     # ---- papers: reading -------------------------------------------------
@@ -536,11 +536,6 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
     def vector_models(self) -> dict[str, int]:
         """Models with stored vectors and how many each has."""
         return dict(self.conn.execute("SELECT model_id, count(*) FROM vectors GROUP BY model_id").fetchall())
-
-
-def _author_keys(authors: Iterable[str]) -> set[str]:
-    """Distinct non-empty matching keys of a paper's authors."""
-    return {k for k in map(normalize.author_key, authors) if k}
 
 
 class _Candidates:

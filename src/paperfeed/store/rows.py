@@ -1,0 +1,41 @@
+"""The column values a paper is stored with: computed by the store, or ahead by the parse worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import orjson
+
+from paperfeed import normalize
+from paperfeed.models import Paper
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """A normalised paper's ``papers`` columns (arxiv_id ... text_hash) and its author matching keys."""
+
+    values: tuple
+    author_keys: frozenset[str]
+
+
+def values(p: Paper) -> tuple:
+    """Columns arxiv_id, doi, title_key, title, abstract, authors, categories, date, updated, venue,
+    url, comments, journal_ref, version, sources, content_hash, text_hash."""
+    return (
+        p.arxiv_id, p.doi, normalize.title_key(p.title), p.title, p.abstract,
+        orjson.dumps(p.authors).decode(), " ".join(p.categories), p.date, p.updated,
+        p.venue, p.url, p.comments, p.journal_ref, p.version,
+        orjson.dumps(p.sources).decode(), normalize.content_hash(p),
+        normalize.text_hash(p.title, p.abstract),
+    )
+
+
+def author_keys(authors: Iterable[str]) -> frozenset[str]:
+    """Distinct non-empty matching keys of a paper's authors."""
+    return frozenset(k for k in map(normalize.author_key, authors) if k)
+
+
+def paper_row(p: Paper) -> PaperRow:
+    """Everything the store derives from ``p`` to insert it."""
+    return PaperRow(values(p), author_keys(p.authors))
