@@ -243,13 +243,7 @@ def loo_ranker(f: A.Features):
 
 def sentence_ranker(f: A.Features, embed_sentences):
     def mats(ds):
-        sp = [sentences.split(d.title, d.abstract) for d in ds]
-        flat = embed_sentences([s for x in sp for s in x])
-        res, at = [], 0
-        for x in sp:
-            res.append(flat[at : at + len(x)])
-            at += len(x)
-        return res
+        return sentences.embed_split([(d.title, d.abstract) for d in ds], embed_sentences, f.cand_dense.shape[1])
     cm = mats(f.task.candidates)
     owner = np.concatenate([np.full(len(m), j) for j, m in enumerate(cm)])
     cs, counts = np.vstack(cm), np.bincount(owner, minlength=len(cm))

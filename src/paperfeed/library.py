@@ -170,7 +170,8 @@ class Library(DeliveryMixin):
         from paperfeed.rank.similar import embed_sentences, sentence_model
 
         searcher = self.searcher(model_id)
-        self.store.keep_sentences_ahead(searcher.embedder.model_id)
+        if self.store.sentences_ahead() != searcher.embedder.model_id:  # no write on every daily run
+            self.store.keep_sentences_ahead(searcher.embedder.model_id)
         done = 0
         while rows := self.store.papers_missing_sentence_vectors(sentence_model(searcher), batch):
             embed_sentences(searcher, rows)

@@ -94,13 +94,8 @@ def _order(scores: dict[str, float], pool: list[str]) -> list[str]:
 
 def sentence_matrices(papers: dict[str, dict], embed: Callable[[list[str]], np.ndarray]) -> dict[str, np.ndarray]:
     """Each paper's sentence vectors, split the way the product splits them."""
-    split = {c: sentences.split(p["title"], p["abstract"]) for c, p in papers.items()}
-    flat = embed([s for c in papers for s in split[c]])
-    out, at = {}, 0
-    for c in papers:
-        out[c] = flat[at : at + len(split[c])]
-        at += len(split[c])
-    return out
+    mats = sentences.embed_split([(p["title"], p["abstract"]) for p in papers.values()], embed, dim=0)  # never empty
+    return dict(zip(papers, mats, strict=True))
 
 
 def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries: bool = False,

@@ -9,6 +9,7 @@ as a sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -72,3 +73,16 @@ def max_sim(query: np.ndarray, cand: np.ndarray) -> tuple[float, int, int]:
     best = sims.max(axis=1)
     qi = int(best.argmax())
     return float(best.mean()), qi, int(sims[qi].argmax())
+
+
+def embed_split(texts: Sequence[tuple[str, str]], embed: Callable[[list[str]], np.ndarray],
+                dim: int) -> list[np.ndarray]:
+    """Each (title, abstract)'s sentence vectors (n x dim), all sentences embedded in one call."""
+    parts = [split(title, abstract) for title, abstract in texts]
+    flat = [x for ss in parts for x in ss]
+    embedded = embed(flat) if flat else np.zeros((0, dim), np.float32)
+    mats, at = [], 0
+    for ss in parts:
+        mats.append(embedded[at : at + len(ss)])
+        at += len(ss)
+    return mats

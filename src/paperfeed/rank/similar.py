@@ -99,13 +99,8 @@ def sentence_model(s: Searcher) -> str:
 
 def embed_sentences(s: Searcher, rows: list[tuple[int, str, str, str]]) -> list[np.ndarray]:
     """Embed the sentences of (id, title, abstract, text_hash) rows and cache them in the store."""
-    split = [sentences.split(title, abstract) for _, title, abstract, _ in rows]
-    flat = [x for ss in split for x in ss]
-    embedded = s.embedder.embed_batch(flat) if flat else np.zeros((0, s.embedder.dim), np.float32)
-    mats, at = [], 0
-    for ss in split:
-        mats.append(embedded[at : at + len(ss)])
-        at += len(ss)
+    mats = sentences.embed_split([(title, abstract) for _, title, abstract, _ in rows], s.embedder.embed_batch,
+                                 s.embedder.dim)
     try:
         s.store.put_sentence_vectors(sentence_model(s), [(r[0], r[3]) for r in rows], mats)
     except sqlite3.OperationalError:  # a read-only library: the vectors are simply not cached
