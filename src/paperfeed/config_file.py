@@ -93,6 +93,11 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "fetch.backoff": (_number(float, 0, 600), 2.0),
     "fetch.first_days": (_number(int, 1, 3650), 3),
     "fetch.page_size": (_number(int, 1, 2000), 100),
+    "fetch.contact": (_text, ""),  # an email address for the User-Agent (the services' polite pools)
+    "fetch.orcid_url": (_url, "https://pub.orcid.org/v3.0"),
+    "fetch.openalex_url": (_url, "https://api.openalex.org"),
+    "fetch.semantic_scholar_url": (_url, "https://api.semanticscholar.org/graph/v1"),
+    "fetch.dblp_url": (_url, "https://dblp.org"),
     "digest.limit": (_number(int, 1, 500), 20),
     "digest.days": (_number(int, 1, 3650), 7),
     "smtp.host": (_text, "localhost"),

@@ -238,13 +238,46 @@ class Library(DeliveryMixin):
             raise NotFound(f"no profile named {name!r} (see `paperfeed profile list`)")
         return pid
 
+    def plan_profile(self, author: str | None = None, sources: Sequence[tuple[str, str]] = (),
+                     progress: Callable | None = None, base_urls: dict[str, str] | None = None):
+        """What a profile would get from an author name and from the researcher's services (nothing written).
+
+        Args:
+            author: a full name; the library's papers by that person (full given name) are matched.
+            sources: (option, id) pairs, option one of sources.works.SERVICES ("orcid", "openalex", ...).
+            progress: called with each fetched page's running Works.
+            base_urls: per option, a base URL replacing the configured one.
+        Returns:
+            an onboard.ProfilePlan.
+        """
+        from paperfeed import onboard
+        from paperfeed.sources import works as works_mod
+
+        checked = [(opt, works_mod.check_ident(opt, ident)) for opt, ident in sources]
+        plan = onboard.ProfilePlan(onboard.match_author(self.store, author) if author else None)
+        cfg = self.config()
+        for opt, ident in checked:
+            service, own_delay = works_mod.SERVICES[opt]
+            base = (base_urls or {}).get(opt) or cfg.get(f"fetch.{opt.replace('-', '_')}_url" if opt != "arxiv-author"
+                                                         else "fetch.api_url")
+            with works_mod.WorksClient(service, cfg.get("fetch.contact"), api_url=base,
+                                       delay=min(own_delay, cfg.get("fetch.delay")), timeout=cfg.get("fetch.timeout"),
+                                       retries=cfg.get("fetch.retries"), backoff=cfg.get("fetch.backoff")) as client:
+                got = works_mod.fetch_works(client, opt, ident, base, progress)
+            plan.sources.append(onboard.source_plan(got))
+        return plan
+
     def create_profile(self, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
                        author: str | None = None, interests: str | None = None,
-                       fmt: str | None = None) -> dict:
-        """Create (or extend) a profile from files, paper keys, an author name and interests.
+                       fmt: str | None = None, plan=None) -> dict:
+        """Create (or extend) a profile from files, paper keys, an author name, interests and a plan.
 
-        Unknown keys fail before anything is written. Returns what was added and matched.
+        ``plan`` (from plan_profile) carries the author matches and fetched works; without one, an
+        ``author`` is matched here. Unknown keys fail before anything is written. Every paper added
+        records why (file, key, author match, service id). Returns what was added and matched.
         """
+        from paperfeed import onboard
+
         if not name.strip() or len(name) > 64 or any(c in name for c in "/\\\n"):
             raise PaperfeedError(f"invalid profile name {name!r}")
         key_ids = []
@@ -252,21 +285,30 @@ class Library(DeliveryMixin):
             pid = self.store.resolve_id(k)
             if pid is None:
                 raise NotFound(f"no paper {k!r} in the library")
-            key_ids.append(pid)
-        report = self.ingest(list(files), fmt=fmt, collect_ids=True) if files else None
-        matched: list[int] = []
-        if author:
-            matched = self.store.ids_by_author_key(normalize.author_key(author))
+            key_ids.append((pid, k))
+        if plan is None and author:
+            plan = self.plan_profile(author=author)
+        report, per_file = IngestReport(), []
+        for path in files:
+            before = len(report.ids)
+            ingest_file(self.store, path, report, fmt=fmt, collect_ids=True)
+            per_file.append((report.files[-1]["file"], report.ids[before:]))
         with self.store.transaction():
             prof = self.store.create_profile(name, interests or "", [author] if author else [])
-            added = self.store.add_profile_papers(prof, [*(report.ids if report else []), *key_ids, *matched])
-        if report and (report.added or report.updated):
+            added = sum(self.store.add_profile_papers(prof, ids, "file", Path(f).name) for f, ids in per_file)
+            added += sum(self.store.add_profile_papers(prof, [pid], "key", k) for pid, k in key_ids)
+            applied = onboard.apply_plan(self.store, prof, plan) if plan else {"papers_added": 0, "sources": []}
+            added += applied["papers_added"]
+        if report.added or report.updated or any(s["added"] or s["updated"] for s in applied["sources"]):
             self.embed_pending()
+        matched = plan.author.matched if plan and plan.author else []
         return {
             "profile": name, "papers_added": added,
-            "from_files": report.as_dict() if report else None,
-            "author_matches": [p.key for p in self.store.papers_by_ids(matched[:50])],
+            "from_files": report.as_dict() if files else None,
+            "author_matches": [p.key for p in matched[:50]],
             "author_match_count": len(matched),
+            "near_misses": plan.author.as_dict()["near_misses"] if plan and plan.author else [],
+            "sources": applied["sources"],
         }
 
     def profile_paper_ids(self, name: str) -> list[int]:

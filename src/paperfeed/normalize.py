@@ -102,6 +102,46 @@ def author_key(name: str) -> str:
     return f"{tokens[0][0]} {tokens[-1]}"
 
 
+_GIVEN_SKIP = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "du", "la", "le", "ter", "ten",
+               "jr", "sr", "ii", "iii", "iv"}
+
+
+def _name_tokens(name: str) -> list[str]:
+    """Folded, lower-case word tokens of a name in "First Last" order ("Last, First" is turned round)."""
+    return [t for t in _NONWORD.split(ascii_fold(author_name(name)).lower()) if t]
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Two given-name tokens that can be the same name: equal, or one is the other's initial."""
+    return a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+
+
+def same_person(query: str, name: str) -> str | None:
+    """Whether an author ``name`` is the person ``query`` names: "match", "near" or None.
+
+    Names are compared folded (accents, case, hyphens, "Last, First"). The surname and the first given
+    name must agree; a record that gives only an initial where the query has the full first name, or
+    whose middle names contradict the query's, is a near miss ("near"). A query that itself gives only
+    an initial matches every first name with that initial. Different first names give None.
+    """
+    q, n = _name_tokens(query), _name_tokens(name)
+    if not q or not n or q[-1] != n[-1]:
+        return None
+    qg = [t for t in q[:-1] if t not in _GIVEN_SKIP]
+    ng = [t for t in n[:-1] if t not in _GIVEN_SKIP]
+    if not qg or not ng:
+        return "match" if not qg and not ng else "near"
+    if qg[0][0] != ng[0][0]:
+        return None
+    if len(qg[0]) > 1 and len(ng[0]) > 1 and qg[0] != ng[0]:
+        return None
+    if len(qg[0]) > 1 and len(ng[0]) == 1:
+        return "near"
+    if all(_compatible(a, b) for a, b in zip(qg[1:], ng[1:], strict=False)):
+        return "match"
+    return "near"
+
+
 def authors(raw: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Normalise a list of author names, dropping empty and null entries."""
     out = []

@@ -47,6 +47,8 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
 class ArxivClient:
     """GET arXiv pages with rate limiting and retries; returns response bodies as bytes.
 
+    ``service`` names the service in error messages (subclasses for other services change it).
+
     Args:
         api_url: the export API endpoint (…/api/query).
         oai_url: the OAI-PMH endpoint.
@@ -58,6 +60,8 @@ class ArxivClient:
         backoff: first backoff in seconds; doubles on every retry.
         max_wait: ceiling for any single wait (backoff or Retry-After).
     """
+
+    service = "arXiv"
 
     def __init__(
         self, api_url: str = API_URL, oai_url: str = OAI_URL, *, http: httpx.Client | None = None,
@@ -134,14 +138,14 @@ class ArxivClient:
                 if resp.status_code == 200:
                     return resp.content
                 if resp.status_code not in RETRY_STATUS:
-                    raise FetchError(f"{_where(url)}: HTTP {resp.status_code} {resp.reason_phrase}: "
+                    raise FetchError(f"{_where(url, self.service)}: HTTP {resp.status_code} {resp.reason_phrase}: "
                                      f"{_snippet(resp.text)}")
                 last = f"HTTP {resp.status_code}"
                 hinted = retry_after(resp.headers.get("Retry-After"))
                 wait = hinted if hinted is not None else wait
             if attempt < self.retries:
                 self._sleep(min(wait, self.max_wait))
-        raise FetchError(f"{_where(url)} unavailable: {last} (gave up after {self.retries + 1} attempts)")
+        raise FetchError(f"{_where(url, self.service)} unavailable: {last} (gave up after {self.retries + 1} attempts)")
 
     def _wait_turn(self) -> None:
         """Sleep until ``delay`` seconds have passed since the previous request started."""
@@ -152,9 +156,9 @@ class ArxivClient:
         self.requests += 1
 
 
-def _where(url: str) -> str:
+def _where(url: str, service: str = "arXiv") -> str:
     parts = urlsplit(url)
-    return f"arXiv ({parts.netloc}{parts.path})"
+    return f"{service} ({parts.netloc}{parts.path})"
 
 
 def _snippet(text: str, n: int = 120) -> str:

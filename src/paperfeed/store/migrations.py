@@ -183,6 +183,13 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO papers_fts(papers_fts, rank) VALUES ('hashsize', 33554432);
     """,
+    # 9: why each paper is in a profile (origin: file, key, author, arxiv-author, orcid, openalex,
+    # semantic-scholar, dblp; detail: the file name, key, name or id); '' for papers added before
+    """
+    ALTER TABLE profile_papers ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    ALTER TABLE profile_papers ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    ALTER TABLE profile_papers ADD COLUMN added_at TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,13 +41,29 @@ class ProfileStoreMixin:
         """Delete a profile and its feedback; papers stay in the library."""
         return self.conn.execute("DELETE FROM profiles WHERE name = ?", (name,)).rowcount > 0
 
-    def add_profile_papers(self, profile_id: int, paper_ids: Iterable[int]) -> int:
-        """Make papers the profile's own; returns how many were new."""
+    def add_profile_papers(self, profile_id: int, paper_ids: Iterable[int], origin: str = "",
+                           detail: str = "") -> int:
+        """Make papers the profile's own, noting why (origin, detail); returns how many were new.
+
+        A paper already in the profile keeps the reason it was first added for.
+        """
+        rows = [(profile_id, i, origin, detail, _now()) for i in dict.fromkeys(paper_ids)]
         cur = self.conn.executemany(
-            "INSERT OR IGNORE INTO profile_papers(profile_id, paper_id) VALUES (?, ?)",
-            [(profile_id, i) for i in dict.fromkeys(paper_ids)],
+            "INSERT OR IGNORE INTO profile_papers(profile_id, paper_id, origin, detail, added_at) "
+            "VALUES (?, ?, ?, ?, ?)", rows,
         )
-        return cur.rowcount
+        added = cur.rowcount
+        if origin:  # papers added before provenance was recorded get this one
+            self.conn.executemany(
+                "UPDATE profile_papers SET origin = ?, detail = ? WHERE profile_id = ? AND paper_id = ? "
+                "AND origin = ''", [(origin, detail, profile_id, i) for _, i, *_ in rows],
+            )
+        return added
+
+    def profile_paper_origins(self, profile_id: int) -> dict[int, tuple[str, str]]:
+        """Why each of a profile's papers is in it: paper id -> (origin, detail)."""
+        q = "SELECT paper_id, origin, detail FROM profile_papers WHERE profile_id = ?"
+        return {pid: (origin, detail) for pid, origin, detail in self.conn.execute(q, (profile_id,))}
 
     def remove_profile_papers(self, profile_id: int, paper_ids: Iterable[int]) -> int:
         """Remove papers from a profile (not from the library)."""
