@@ -327,9 +327,13 @@ class Library(DeliveryMixin):
 
     def profile(self, name: str) -> dict:
         """Everything about a profile, with its papers resolved."""
-        rec = self.store.profile_record(self._profile_id(name))
+        prof = self._profile_id(name)
+        rec = self.store.profile_record(prof)
         for field in ("paper_ids", "liked_ids", "disliked_ids"):
             rec[field.replace("_ids", "")] = self.store.papers_by_ids(rec[field])
+        origins = self.store.profile_paper_origins(prof)  # why each own paper is in the profile
+        keys = {p.key: i for i, p in self.store.papers_map(rec["paper_ids"]).items()}
+        rec["origins"] = {k: origins.get(i, ("", "")) for k, i in keys.items()}
         return rec
 
     def delete_profile(self, name: str) -> None:

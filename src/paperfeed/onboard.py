@@ -112,9 +112,6 @@ def source_plan(works) -> SourcePlan:
         left = len(papers) - len(m.matched) - len(m.near)
         if left:
             plan.notes.append(f"{left} arXiv results by other authors left out")
-    untitled = sum(1 for p in plan.papers if not p.abstract and p.arxiv_id)
-    if untitled:
-        plan.notes.append(f"{untitled} works have no abstract: run `paperfeed enrich` to complete them from arXiv")
     return plan
 
 
@@ -143,6 +140,9 @@ def apply_plan(store, profile_id: int, plan: ProfilePlan) -> dict:
         ids, counts = write_works(store, s.papers, STORE_SOURCE.get(s.option, s.option))
         n = store.add_profile_papers(profile_id, ids, s.option, s.ident)
         added += n
+        bare = sum(1 for p in store.papers_map(ids).values() if not p.abstract and p.arxiv_id)
+        if bare:
+            s.notes.append(f"{bare} of these have no abstract yet: run `paperfeed enrich` to complete them from arXiv")
         sources.append({"source": s.option, "id": s.ident, "fetched": len(s.papers), "profile_added": n, **counts,
                         "near_misses": len(s.near), "notes": s.notes})
     return {"papers_added": added, "sources": sources}

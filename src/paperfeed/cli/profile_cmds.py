@@ -7,12 +7,13 @@ import sys
 import click
 from rich.markup import escape
 
-from paperfeed.cli.common import console, json_option, print_json, with_library
+from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
 from paperfeed.cli.render import paper_lines
 from paperfeed.cli.search_cmds import hit_dict, print_hits
 from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
 from paperfeed.export import paper_dict
 from paperfeed.library import Library
+from paperfeed.onboard import origin_label
 
 
 @click.group()
@@ -24,33 +25,114 @@ def profile() -> None:
 @click.argument("name")
 @click.option("--from", "files", multiple=True, help="A file of the profile's papers (any ingest format).")
 @click.option("--keys", "keys", multiple=True, help="Paper keys to add (repeatable; space-separated ok).")
-@click.option("--author", help="Add the library's papers by this author (matched by normalised name).")
+@click.option("--author", help="Add the library's papers by this person (full name; initials only are near misses).")
+@click.option("--arxiv-author", help="Fetch the person's papers from arXiv by full name.")
+@click.option("--orcid", help="Fetch the works of an ORCID iD (0000-0002-1825-0097).")
+@click.option("--openalex", help="Fetch the works of an OpenAlex author (A5023888391).")
+@click.option("--semantic-scholar", "s2", help="Fetch the papers of a Semantic Scholar author id.")
+@click.option("--dblp", help="Fetch a dblp person's works (12/3456, or the person page or .bib URL).")
 @click.option("--interests", help="Free-text interests, e.g. \"efficient long-context inference; KV cache\".")
+@click.option("--dry-run", is_flag=True, help="Only list what would be added (and the near misses).")
+@click.option("--yes", "-y", is_flag=True, help="Add the matched papers without asking.")
 @json_option
 @with_library
 def profile_create(lib: Library, name: str, files: tuple[str, ...], keys: tuple[str, ...], author: str | None,
-                   interests: str | None, as_json: bool) -> None:
+                   arxiv_author: str | None, orcid: str | None, openalex: str | None, s2: str | None,
+                   dblp: str | None, interests: str | None, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Create a profile, or add to an existing one.
+
+    Papers found by name or fetched from a service are listed first (with the near misses: papers
+    whose author has only your initial) and added after you confirm; --yes skips the question.
 
     \b
     Examples:
       paperfeed profile create jane --from my-papers.bib --from publication-page.txt
       paperfeed profile create jane --keys arxiv:2401.01325 --keys arxiv:2402.00001
       paperfeed profile create jane --author "Jane Doe" --interests "KV cache; long context"
+      paperfeed profile create jane --orcid 0000-0002-1825-0097 --dry-run
+      paperfeed profile create jane --openalex A5023888391 --dblp 12/3456 --yes
     """
     all_keys = [k for chunk in keys for k in chunk.split()]
-    res = lib.create_profile(name, files=files, keys=all_keys, author=author, interests=interests)
+    sources = [(opt, v) for opt, v in (("arxiv-author", arxiv_author), ("orcid", orcid), ("openalex", openalex),
+                                       ("semantic-scholar", s2), ("dblp", dblp)) if v]
+    plan = _plan(lib, author, sources, quiet=as_json) if author or sources else None
+    if dry_run:
+        if as_json:
+            print_json({"profile": name, "dry_run": True, "files": list(files), "keys": all_keys,
+                        **(plan.as_dict() if plan else {"author": None, "sources": [], "count": 0})})
+            return
+        if plan:
+            show_plan(plan)
+        for f in files:
+            console.print(f"would ingest {escape(f)} into the profile")
+        console.print(f"dry run: nothing written to profile {escape(name)}")
+        return
+    if plan and not as_json:
+        show_plan(plan)
+    if plan and plan.count and not yes and not as_json and sys.stdin.isatty():
+        click.confirm(f"add these {plan.count} papers to profile {name}?", abort=True, err=True)
+    res = lib.create_profile(name, files=files, keys=all_keys, author=author, interests=interests, plan=plan)
     if as_json:
         print_json(res)
         return
     console.print(f"profile [bold]{escape(name)}[/bold]: {res['papers_added']} papers added")
-    if author:
-        console.print(f"author {escape(author)!s}: {res['author_match_count']} papers matched"
-                      + (" (" + ", ".join(res["author_matches"][:5]) + (", ..." if res["author_match_count"] > 5
-                                                                          else "") + ")"
-                         if res["author_matches"] else ""))
     if res["from_files"] and res["from_files"]["rejected"]:
         console.print(f"{len(res['from_files']['rejected'])} records rejected (see --json)")
+    for note in (res["from_files"] or {}).get("notes", []):
+        console.print(escape(note))
+    for src in res["sources"]:
+        console.print(f"{escape(src['source'])} {escape(src['id'])}: {src['fetched']} works, "
+                      f"{src['profile_added']} new in the profile ({src['added']} new in the library)")
+        for note in src["notes"]:
+            console.print(f"  {escape(note)}")
+
+
+def _plan(lib: Library, author: str | None, sources: list[tuple[str, str]], quiet: bool):
+    """plan_profile with a progress line per service on a terminal."""
+    from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    show = not quiet and err_console.is_terminal
+    with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, disable=not show, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(w) -> None:
+            if w.option not in tasks:
+                tasks[w.option] = bar.add_task(f"{w.service} {w.ident}: works", total=w.total)
+            bar.update(tasks[w.option], completed=len(w.papers), total=w.total)
+
+        return lib.plan_profile(author=author, sources=sources, progress=progress)
+
+
+def show_plan(plan, limit: int = 30) -> None:
+    """The papers a plan would add, its near misses and what it left out."""
+    def rows(papers, names=None) -> None:
+        for i, p in enumerate(papers[:limit]):
+            by = f"  [dim]({escape(names[i])})[/dim]" if names else ""
+            console.print(f"  {escape(p.key)}  {escape(p.label[:90])}" + (f"  [dim]{p.date}[/dim]" if p.date else "")
+                          + by)
+        if len(papers) > limit:
+            console.print(f"  ... and {len(papers) - limit} more (see --json)")
+
+    if plan.author:
+        a = plan.author
+        console.print(f"author {escape(a.name)}: {len(a.matched)} papers match")
+        rows(a.matched)
+        if a.near:
+            console.print(f"near misses, not added ({len(a.near)}; the name on the paper may be someone else; "
+                          "add them with --keys):")
+            rows([p for p, _ in a.near], [n for _, n in a.near])
+        if a.others:
+            names = ", ".join(f"{n} ({c})" for n, c in a.others.most_common(5))
+            console.print(f"left out, other people of that surname and initial: {escape(names)}")
+    for s in plan.sources:
+        console.print(f"{escape(s.service)} {escape(s.ident)}: {len(s.papers)} works")
+        rows(s.papers)
+        if s.near:
+            console.print(f"near misses, not added ({len(s.near)}):")
+            rows([p for p, _ in s.near], [n for _, n in s.near])
+        for note in s.notes:
+            console.print(f"  {escape(note)}")
 
 
 @profile.command(name="list")
@@ -77,9 +159,12 @@ def profile_show(lib: Library, name: str, as_json: bool) -> None:
     """A profile's papers, interests, feedback and mutes."""
     rec = lib.profile(name)
     if as_json:
-        out = {k: v for k, v in rec.items() if not k.endswith("_ids")}
+        out = {k: v for k, v in rec.items() if not k.endswith("_ids") and k != "origins"}
         for k in ("paper", "liked", "disliked"):
             out[k] = [paper_dict(p) for p in rec[k]]
+        for d in out["paper"]:
+            origin, detail = rec["origins"].get(d["key"], ("", ""))
+            d["origin"] = {"kind": origin or None, "detail": detail or None, "label": origin_label(origin, detail)}
         out["papers"] = out.pop("paper")
         print_json(out)
         return
@@ -92,6 +177,8 @@ def profile_show(lib: Library, name: str, as_json: bool) -> None:
         console.print(f"[bold]{title}[/bold] ({len(papers)})")
         for p in papers:
             paper_lines(p, prefix="  ")
+            if title == "papers" and (why := origin_label(*rec["origins"].get(p.key, ("", "")))):
+                console.print(f"    [green]why:[/green] {escape(why)}")
     for kind in ("muted_authors", "muted_categories"):
         if rec[kind]:
             console.print(f"{kind.replace('_', ' ')}: {escape(', '.join(rec[kind]))}")

@@ -36,7 +36,7 @@ S2_FIELDS = "title,abstract,authors,externalIds,year,publicationDate,venue,url"
 _ORCID = re.compile(r"^(?:https?://(?:www\.)?orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])/?$", re.I)
 _OPENALEX = re.compile(r"^(?:https?://(?:api\.)?openalex\.org/(?:authors/)?)?(A\d+)/?$", re.I)
 _S2 = re.compile(r"^(?:https?://(?:www\.)?semanticscholar\.org/author/(?:[^/]+/)?)?(\d+)/?$")
-_DBLP_PID = re.compile(r"^[\w-]+/[\w-]+$")
+_DBLP_PID = re.compile(r"^[\w-]+/[\w-]+(?:\.(?:bib|xml|html))?$")
 
 
 def user_agent(contact: str = "") -> str:
