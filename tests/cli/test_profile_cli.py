@@ -122,7 +122,7 @@ def test_create_with_keys_and_show(db: Path) -> None:
 def test_create_text_output(db: Path) -> None:
     r = ok(run("--db", db, "profile", "create", "robo", "--keys", ROBOTS[0], "--author", "Lena Fischer"))
     assert "profile robo: 3 papers added" in r.stdout
-    assert "author Lena Fischer: 2 papers matched (" in r.stdout
+    assert "author Lena Fischer: 2 papers match\n  arxiv:2602.00002  Dexterous Grasping from Human Video" in r.stdout
 
 
 def test_create_from_bib_file_ingests_and_owns(db: Path) -> None:
