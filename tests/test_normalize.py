@@ -354,3 +354,53 @@ def test_normalize_paper_output_invariants(p: Paper) -> None:
 @given(st.text(max_size=40))
 def test_title_key_is_idempotent(s: str) -> None:
     assert normalize.title_key(normalize.title_key(s)) == normalize.title_key(s)
+
+
+# ---- same_person: full-name matching for profiles ---------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "name", "verdict"), [
+    ("Jane Doe", "Jane Doe", "match"),
+    ("Jane Doe", "Doe, Jane", "match"),
+    ("Jane Doe", "JANE DOE", "match"),
+    ("Jiří Navrátil", "Jiri Navratil", "match"),
+    ("Jane Doe", "Jane Q. Doe", "match"),  # a middle initial the query leaves out
+    ("Jane Quinn Doe", "Jane Q. Doe", "match"),
+    ("Jean-Pierre Dupont", "Jean Pierre Dupont", "match"),
+    ("Jane Doe", "J. Doe", "near"),  # only the initial: maybe her, maybe not
+    ("Jane Doe", "J Doe", "near"),
+    ("Jane A. Doe", "Jane B. Doe", "near"),  # middle names that contradict
+    ("Jane Doe", "John Doe", None),
+    ("Jane Doe", "Jane Smith", None),
+    ("J. Doe", "John Doe", "match"),  # the query itself gives only the initial
+    ("Anna van der Berg", "Anna Berg", "match"),
+    ("Jane Doe", "", None),
+])
+def test_same_person(query: str, name: str, verdict: str | None) -> None:
+    assert normalize.same_person(query, name) == verdict
+
+
+_LATIN = st.characters(min_codepoint=0x41, max_codepoint=0x24F, categories=("Lu", "Ll"))  # with accents
+_NAME = st.lists(st.text(_LATIN, min_size=2, max_size=10), min_size=2, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAME)
+def test_a_full_name_matches_itself_in_every_spelling(words: list[str]) -> None:
+    name = " ".join(words)
+    if len(normalize._name_tokens(name)) != len(words) or any(
+            w.lower() in normalize._NULLS | normalize._SUFFIXES for w in words):
+        return  # words that fold to nothing or to several tokens are not names
+    assert normalize.same_person(name, name) == "match"
+    assert normalize.same_person(name, name.upper()) == "match"
+    assert normalize.same_person(name, f"{words[-1]}, {' '.join(words[:-1])}") == "match"
+    assert normalize.same_person(name, normalize.ascii_fold(name)) == "match"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_same_person_never_raises_and_needs_the_same_key(a: str, b: str) -> None:
+    verdict = normalize.same_person(a, b)
+    assert verdict in ("match", "near", None)
+    if verdict is not None:
+        assert normalize.author_key(a).split()[-1] == normalize.author_key(b).split()[-1]

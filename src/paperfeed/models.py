@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+LABEL_WORDS = 12
+"""Words of the abstract that stand in for a missing title (until `paperfeed enrich` finds it)."""
+
 
 @dataclass(frozen=True)
 class Paper:
@@ -31,8 +34,13 @@ class Paper:
 
     @property
     def label(self) -> str:
-        """Title, or the key when a source gave no title."""
-        return self.title or self.key or (f"arXiv:{self.arxiv_id}" if self.arxiv_id else "(untitled)")
+        """Title; without one, the first words of the abstract (…), else the key."""
+        if self.title:
+            return self.title
+        if self.abstract:
+            words = self.abstract.split()
+            return " ".join(words[:LABEL_WORDS]) + ("\u2026" if len(words) > LABEL_WORDS else "")
+        return self.key or (f"arXiv:{self.arxiv_id}" if self.arxiv_id else "(untitled)")
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,14 @@ class Rejected:
 
     line: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a parser changed that the ingest report should say (e.g. a split name joined)."""
+
+    line: int
+    text: str
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def ascii_fold(s: str) -> str:
     """Strip accents and fold letters like ł, ø, æ to ASCII look-alikes."""
     if s.isascii():
         return s
-    folded = unicodedata.normalize("NFKD", s.translate(_FOLD))
+    folded = unicodedata.normalize("NFKD", s).translate(_FOLD)  # decompose first: Ǣ -> Æ + macron -> AE
     return "".join(c for c in folded if not unicodedata.combining(c))
 
 
@@ -108,7 +108,7 @@ _GIVEN_SKIP = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "do
 
 def _name_tokens(name: str) -> list[str]:
     """Folded, lower-case word tokens of a name in "First Last" order ("Last, First" is turned round)."""
-    return [t for t in _NONWORD.split(ascii_fold(author_name(name)).lower()) if t]
+    return [t for t in _NONWORD.split(ascii_fold(author_name(name).casefold())) if t]
 
 
 def _compatible(a: str, b: str) -> bool:

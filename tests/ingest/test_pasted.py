@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperfeed.ingest import pasted
-from paperfeed.models import Parsed, Rejected
+from paperfeed.models import Note, Parsed, Rejected
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "formats"
 
@@ -224,3 +226,67 @@ def test_aggregator_two_word_title_right_before_abstract() -> None:
     text = f"Trending\n\nAttention Sinks\n\n{ABSTRACT_2}\n\n5 comments\n"
     (rec,) = parse_text(text)
     assert (rec.line, rec.paper.title) == (3, "Attention Sinks")
+
+
+# ---------------------------------------------------- split names joined
+
+
+def test_two_one_part_names_in_a_row_are_one_person() -> None:
+    text = (
+        "Sparse Routing for Tiny Experts\n"
+        "Doe, Jane, Jiří, null, Navrátil, null, Mazur, Marcin\n"
+        f"{ABSTRACT_1}\n"
+        "Learning Where to Look in Long Documents\n"
+        "Szczepanik, null, Mazur, null, Doe, Jane\n"
+        f"{ABSTRACT_2}\n"
+    )
+    first, note, second = parse_text(text)
+    assert first.paper.authors == ("Jane Doe", "Jiří Navrátil", "Marcin Mazur")
+    assert isinstance(note, Note) and note.line == 2 and note.text == "Jiří + Navrátil \u2192 Jiří Navrátil"
+    # Mazur is a surname on this page ("Mazur, Marcin"): Szczepanik and Mazur are two people
+    assert second.paper.authors == ("Szczepanik", "Mazur", "Jane Doe")
+
+
+def test_the_ingest_report_says_names_were_joined(lib, tmp_path: Path) -> None:
+    page = tmp_path / "publications.txt"
+    page.write_text("Sparse Routing for Tiny Experts\nDoe, Jane, Jiří, null, Navrátil, null\n" + ABSTRACT_1 + "\n",
+                    encoding="utf-8")
+    report = lib.ingest([str(page)])
+    assert report.added == 1
+    assert report.notes == [f"{page}: 1 author names written as two one-part names were joined "
+                            "(Jiří + Navrátil \u2192 Jiří Navrátil)"]
+    assert lib.get(lib.recent()[0].key).authors == ("Jane Doe", "Jiří Navrátil")
+
+
+def test_a_listing_without_titles_asks_for_enrich_and_shows_the_abstract_instead(lib) -> None:
+    report = lib.ingest([str(SAMPLES / "pasted-arxiv-listing.txt")])
+    n = report.added
+    assert n > 0
+    assert report.notes == [f"{SAMPLES / 'pasted-arxiv-listing.txt'}: {n} papers in it have no title: run "
+                            "`paperfeed enrich` to complete them from arXiv (until then the first words of "
+                            "the abstract stand in)"]
+    p = lib.recent(limit=1)[0]
+    assert p.title == "" and p.label.endswith("\u2026")
+    assert p.label[:-1].split() == p.abstract.split()[:12]
+
+
+def test_a_person_written_in_full_elsewhere_on_the_page_is_joined() -> None:
+    text = ("Sparse Routing for Tiny Experts\nNavrátil, Jiří, Mazur, Marcin\n" + ABSTRACT_1 + "\n"
+            "Learning Where to Look in Long Documents\nMazur, Marcin, Jiří, null, Navrátil, null\n" + ABSTRACT_2 + "\n")
+    records = [r for r in parse_text(text) if isinstance(r, Parsed)]
+    assert records[1].paper.authors == ("Marcin Mazur", "Jiří Navrátil")
+
+
+_WORD = st.text(st.characters(categories=("Lu", "Ll")), min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WORD, st.one_of(_WORD, st.just("null"))), max_size=8))
+def test_pair_names_keeps_every_name_word_in_order(pairs: list[tuple[str, str]]) -> None:
+    tokens = [t for pair in pairs for t in pair]
+    names, joins = pasted._pair_names(tokens, pasted._known_names([tokens]))
+    assert len(names) == len(pairs) - len(joins)
+    words = [w for last, first in pairs for w in ([last] if first == "null" else [first, last])]
+    assert sorted(w for n in names for w in n.split()) == sorted(w for w in words if w.lower() != "null")
+    full = [p for p in pairs if p[1] != "null"]
+    assert all(f"{first} {last}" in names for last, first in full if last.lower() != "null" != first.lower())

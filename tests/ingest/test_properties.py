@@ -13,7 +13,7 @@ from paperfeed.errors import InputError
 from paperfeed.ingest import arxiv_atom, bibtex, csvfile, oai, pasted
 from paperfeed.ingest.detect import FORMATS, detect_format
 from paperfeed.ingest.latex import iso_date, latex_to_text
-from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.models import Note, Paper, Parsed, Rejected
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -47,11 +47,13 @@ def check_parser(parse, text: str, lines: list[str] | None = None) -> list:
         assert isinstance(exc.reason, str) and exc.reason
         return []
     for record in records:
-        assert isinstance(record, Parsed | Rejected)
+        assert isinstance(record, Parsed | Rejected | Note)
         assert isinstance(record.line, int)
         assert 1 <= record.line <= max(1, len(lines)), (record.line, len(lines))
         if isinstance(record, Rejected):
             assert isinstance(record.reason, str) and record.reason
+        elif isinstance(record, Note):
+            assert isinstance(record.text, str) and record.text
         else:
             _check_paper(record.paper)
     return records

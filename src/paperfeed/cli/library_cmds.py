@@ -49,6 +49,8 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         if not (f["added"] or f["updated"] or f["unchanged"] or f["rejected"]):
             err_console.print(f"warning: no papers found in {f['file']} (read as {f['format']}; see --format)",
                               markup=False)
+    for note in report.notes:
+        console.print(note, markup=False)
     for r in report.rejected[:20]:
         err_console.print(f"  rejected {r['file']}:{r['line']}: {r['reason']}", markup=False)
     if len(report.rejected) > 20:

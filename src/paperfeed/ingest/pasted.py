@@ -33,7 +33,7 @@ from paperfeed.ingest.latex import (
     iso_date,
     latex_to_text,
 )
-from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.models import Note, Paper, Parsed, Rejected
 
 __all__ = ["LAYOUTS", "detect_layout", "parse"]
 
@@ -359,15 +359,57 @@ def _titles_with_ids(items: list[_Line], used: set[int]) -> list[Record]:
     return records
 
 
-def _pair_names(tokens: list[str]) -> tuple[str, ...]:
-    """['Doe', 'Jane', 'Navrátil', 'null'] -> ('Jane Doe', 'Navrátil')."""
-    names = []
-    for k in range(0, len(tokens), 2):
-        last, first = tokens[k], tokens[k + 1] if k + 1 < len(tokens) else ""
+def _pair_names(tokens: list[str], known: dict[str, set[str]] | None = None) -> tuple[tuple[str, ...], list[str]]:
+    """['Doe', 'Jane', 'Jiří', 'null', 'Navrátil', 'null'] -> ('Jane Doe', 'Jiří Navrátil'), and the joins made.
+
+    Some exports split one person over two name fields, each written as a one-part name ("Jiří, null,
+    Navrátil, null"). Two such one-word names in a row are joined as given name + surname unless the
+    page says otherwise (``known``: surname -> given names written with it elsewhere on the page).
+    """
+    pairs = [(tokens[k], tokens[k + 1] if k + 1 < len(tokens) else "") for k in range(0, len(tokens), 2)]
+    names, joins = [], []
+    k = 0
+    while k < len(pairs):
+        last, first = pairs[k]
+        if k + 1 < len(pairs) and _one_part(pairs[k]) and _one_part(pairs[k + 1]) \
+                and _joinable(last, pairs[k + 1][0], known or {}):
+            joined = f"{last} {pairs[k + 1][0]}"
+            names.append(joined)
+            joins.append(f"{last} + {pairs[k + 1][0]} \u2192 {joined}")
+            k += 2
+            continue
         parts = [p for p in (first, last) if p and p.lower() != "null"]
         if parts:
             names.append(" ".join(parts))
-    return tuple(names)
+        k += 1
+    return tuple(names), joins
+
+
+def _joinable(given: str, surname: str, known: dict[str, set[str]]) -> bool:
+    """Whether one-part names ``given`` then ``surname`` are one person, as far as the page tells."""
+    g, s = given.casefold(), surname.casefold()
+    if g in known.get(s, ()):
+        return True  # the page writes this person in full elsewhere
+    if g in known:
+        return False  # a surname whose first name is missing
+    given_names = {x for names in known.values() for x in names}
+    return not (s in known and g not in given_names)  # another person's surname, and no known first name
+
+
+def _one_part(pair: tuple[str, str]) -> bool:
+    """A ('Word', 'null') name pair: one one-word name field and an empty one."""
+    last, first = pair
+    return first.lower() in ("null", "") and last.lower() != "null" and len(last.split()) == 1
+
+
+def _known_names(token_lists: list[list[str]]) -> dict[str, set[str]]:
+    """Surname -> the given names written with it on the page ('Mazur, Marcin')."""
+    known: dict[str, set[str]] = {}
+    for t in token_lists:
+        for k in range(0, len(t) - 1, 2):
+            if t[k + 1].lower() != "null" and t[k].lower() != "null":
+                known.setdefault(t[k].casefold(), set()).add(t[k + 1].casefold())
+    return known
 
 
 def _next_text(items: list[_Line], i: int) -> int | None:
@@ -392,12 +434,16 @@ def _publications(items: list[_Line]) -> list[Record]:
     """Layout 'publications': title, 'Last, First' authors, one-line abstract."""
     records: list[Record] = []
     used: set[int] = set()
+    known = _known_names([_last_first(items[n + 1].text) or [] for n in range(len(items))
+                          if _starts_paper(items, n)])
     i = 0
     while i < len(items):
         if not _starts_paper(items, i):
             i += 1
             continue
         title, tokens = items[i], _last_first(items[i + 1].text) or []
+        authors, joins = _pair_names(tokens, known)
+        records += [Note(items[i + 1].no, j) for j in joins]
         used.update((i, i + 1))
         k = _next_text(items, i + 2)
         abstract = ""
@@ -408,7 +454,7 @@ def _publications(items: list[_Line]) -> list[Record]:
         records.append(_paper(
             title.no,
             title=latex_to_text(title.text),
-            authors=_pair_names(tokens),
+            authors=authors,
             abstract=abstract,
             arxiv_id=find_arxiv_id(abstract),
         ))

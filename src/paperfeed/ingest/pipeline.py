@@ -12,7 +12,7 @@ from paperfeed import normalize
 from paperfeed.errors import InputError
 from paperfeed.ingest import get_parser, worker
 from paperfeed.ingest.reader import open_input
-from paperfeed.models import Paper, Parsed
+from paperfeed.models import Note, Paper, Parsed
 
 BATCH = 2000
 
@@ -27,12 +27,13 @@ class IngestReport:
     rejected: list[dict] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each: names joined, titles missing
 
     def as_dict(self) -> dict:
         """The JSON shape printed by ``ingest --json``."""
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "rejected": self.rejected, "files": self.files,
+            "rejected": self.rejected, "files": self.files, "notes": self.notes,
         }
 
 
@@ -121,13 +122,21 @@ def ingest_file(
         batch.clear()
 
     batch_lines: list[int] = []
+    joined: list[str] = []
+    untitled = {"all": 0, "arxiv": 0}
     with store.transaction():
         for rec in parse(lines, opened.name):
             if isinstance(rec, Parsed):
                 batch.append(rec.paper)
                 batch_lines.append(rec.line)
+                if not rec.paper.title:
+                    untitled["all"] += 1
+                    untitled["arxiv"] += bool(rec.paper.arxiv_id)
                 if len(batch) >= BATCH:
                     flush()
+                continue
+            if isinstance(rec, Note):
+                joined.append(rec.text)
                 continue
             if strict:
                 raise StrictRejection(opened.name, rec.line, f"{rec.reason} (--strict: nothing written)")
@@ -135,6 +144,21 @@ def ingest_file(
         if batch:
             flush()
     _account(report, opened.name, fmt, counts, rejected)
+    report.notes += _notes(opened.name, joined, untitled)
+
+
+def _notes(name: str, joined: list[str], untitled: dict[str, int]) -> list[str]:
+    """The report's lines about a file: split names joined, papers without titles."""
+    out = []
+    if joined:
+        out.append(f"{name}: {len(joined)} author names written as two one-part names were joined "
+                   f"({'; '.join(joined[:3])}{'; ...' if len(joined) > 3 else ''})")
+    if untitled["arxiv"]:
+        out.append(f"{name}: {untitled['arxiv']} papers in it have no title: run `paperfeed enrich` to complete them "
+                   "from arXiv (until then the first words of the abstract stand in)")
+    elif untitled["all"]:
+        out.append(f"{name}: {untitled['all']} papers in it have no title (the first words of the abstract stand in)")
+    return out
 
 
 def _write_prepared(
