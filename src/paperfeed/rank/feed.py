@@ -139,16 +139,16 @@ class FeedRanker:
         """A boost for papers by authors the profile follows (--author)."""
         boost = np.zeros(len(ids), np.float32)
         keys = [normalize.author_key(a) for a in prof["authors"]]
-        if keys:
-            by = self.store.ids_with_any_author_key(keys)
-            boost[np.isin(ids, np.fromiter(by, dtype=np.int64, count=len(by)))] = 2.0
+        if keys:  # the key is initial + surname; the full name decides (see normalize.same_person)
+            cands = self.store.papers_map(sorted(self.store.ids_with_any_author_key(keys)))
+            by = [i for i, p in cands.items() if _by_followed(p, prof["authors"])]
+            boost[np.isin(ids, np.array(by, dtype=np.int64))] = 2.0
         return boost
 
     def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: dict) -> str:
         parts = []
         if followed:
-            names = [a for a in p.authors if normalize.author_key(a) in
-                     {normalize.author_key(x) for x in prof["authors"]}]
+            names = [a for a in p.authors if any(normalize.same_person(x, a) == "match" for x in prof["authors"])]
             parts.append(f"by {', '.join(names[:2]) or 'an author you follow'}, whom you follow")
         parts.append(f"close to {sig.labels[int(scored.dense_row[j])]} (similarity {scored.dense[j]:.2f})")
         if scored.lex[j] > 0:
@@ -167,3 +167,8 @@ def _clip(s: str, n: int) -> str:
 
 def _empty_lex(index) -> sparse.csr_matrix:
     return sparse.csr_matrix((0, index.rows.shape[1]), dtype=np.float32)
+
+
+def _by_followed(p: Paper, followed: list[str]) -> bool:
+    """Whether one of the paper's authors is a person the profile follows (full name, not initials)."""
+    return any(normalize.same_person(f, a) == "match" for f in followed for a in p.authors)
