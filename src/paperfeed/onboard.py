@@ -155,3 +155,7 @@ def origin_label(origin: str, detail: str) -> str:
     what = ORIGINS.get(origin, origin)
     return f"{what} \u201c{detail}\u201d" if origin in ("author", "arxiv-author") else f"{what} {detail}".strip()
 
+
+def origin_dict(origin: str, detail: str) -> dict:
+    """The JSON shape of a profile paper's provenance (None where it was added before this was kept)."""
+    return {"kind": origin or None, "detail": detail or None, "label": origin_label(origin, detail)}

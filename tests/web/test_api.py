@@ -123,8 +123,11 @@ def test_create_profile_from_pasted_bibtex(client: TestClient) -> None:
            "abstract={A robot gripper policy learned with reinforcement learning in simulation.}}\n")
     res = create_profile(client, text=bib)
     assert res["papers_added"] == 2 and res["from_files"]["added"] >= 1
-    titles = {p["title"] for p in client.get("/api/profiles/jane").json()["papers"]}
-    assert "A brand new paper about gripper policies" in titles
+    papers = client.get("/api/profiles/jane").json()["papers"]
+    assert "A brand new paper about gripper policies" in {p["title"] for p in papers}
+    assert {p["origin"]["kind"] for p in papers} == {"file"}  # why each paper is in the profile
+    page = client.get("/profiles/jane").text
+    assert page.count(f'title="why this paper">{papers[0]["origin"]["label"]}</div>') == 2
 
 
 def test_recent_stats_map_and_openapi(client: TestClient) -> None:

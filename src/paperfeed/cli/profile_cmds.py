@@ -13,7 +13,7 @@ from paperfeed.cli.search_cmds import hit_dict, print_hits
 from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
 from paperfeed.export import paper_dict
 from paperfeed.library import Library
-from paperfeed.onboard import origin_label
+from paperfeed.onboard import origin_dict, origin_label
 
 
 @click.group()
@@ -163,8 +163,7 @@ def profile_show(lib: Library, name: str, as_json: bool) -> None:
         for k in ("paper", "liked", "disliked"):
             out[k] = [paper_dict(p) for p in rec[k]]
         for d in out["paper"]:
-            origin, detail = rec["origins"].get(d["key"], ("", ""))
-            d["origin"] = {"kind": origin or None, "detail": detail or None, "label": origin_label(origin, detail)}
+            d["origin"] = origin_dict(*rec["origins"].get(d["key"], ("", "")))
         out["papers"] = out.pop("paper")
         print_json(out)
         return

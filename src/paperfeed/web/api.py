@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.onboard import origin_dict
 from paperfeed.web import access
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
 from paperfeed.web.params import (
@@ -69,9 +70,12 @@ class KeysIn(BaseModel):
 
 def profile_json(rec: dict) -> dict:
     """Library.profile's record without row ids, papers as JSON."""
-    out = {k: v for k, v in rec.items() if not k.endswith("_ids") and k not in ("paper", "liked", "disliked")}
+    out = {k: v for k, v in rec.items() if not k.endswith("_ids") and k not in ("paper", "liked", "disliked",
+                                                                                  "origins")}
     for field, name in (("paper", "papers"), ("liked", "liked"), ("disliked", "disliked")):
         out[name] = [paper_json(p, full=False) for p in rec[field]]
+    for d, p in zip(out["papers"], rec["paper"], strict=True):  # why each paper is in the profile
+        d["origin"] = origin_dict(*rec["origins"].get(p.key, ("", "")))
     return out
 
 

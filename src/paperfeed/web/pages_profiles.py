@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.onboard import origin_label
 from paperfeed.web import access
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
 from paperfeed.web.pages import profile_names, render
@@ -71,7 +72,9 @@ def create_profile(
 def profile(request: Request, name: ProfileName, lib: LibraryDep, added: int | None = None,
             removed: int | None = None, rejected: int | None = None) -> Response:
     rec = lib.profile(name)
-    return render(request, "profile.html", name=name, rec=rec, added=added, removed=removed, rejected=rejected)
+    origins = {k: origin_label(*v) for k, v in rec["origins"].items()}  # why each paper is in the profile
+    return render(request, "profile.html", name=name, rec=rec, origins=origins, added=added, removed=removed,
+                  rejected=rejected)
 
 
 @router.post("/profiles/{name}/papers")
