@@ -110,7 +110,7 @@ def researcher_routes() -> list[Route]:
     """One researcher (Jiří Navrátil) as each service lists them, plus their empty and error answers."""
     oa = {"filter": f"author.id:{OPENALEX}"}
     return [
-        Route("/arxiv/api/query", {"search_query": 'au:"Jiří Navrátil"'}, Reply("arxiv-author.xml")),
+        Route("/arxiv/api/query", {"search_query": 'au:"Jiri Navratil"'}, Reply("arxiv-author.xml")),
         Route("/arxiv/api/query", {}, Reply("arxiv-empty.xml")),
         Route(f"/orcid/v3.0/{ORCID}/works", {}, Reply("orcid-works.json")),
         Route("/orcid/v3.0/0000-0002-9079-593X/works", {}, Reply("orcid-empty.json")),

@@ -131,6 +131,8 @@ def fetch_works(client: WorksClient, option: str, ident: str, base_url: str, pro
                 page_size: int = 100) -> Works:
     """All of a researcher's works from one service (up to MAX_WORKS), page by page."""
     works = Works(option, ident, client.service)
+    if progress:
+        progress(works)  # say what is being fetched before the first answer
     fetch = {"arxiv-author": _arxiv_author, "orcid": _orcid, "openalex": _openalex,
              "semantic-scholar": _semantic_scholar, "dblp": _dblp}[option]
     fetch(client, works, base_url.rstrip("/"), progress, page_size)
@@ -157,7 +159,8 @@ def _arxiv_author(client, works: Works, base: str, progress, page_size: int) -> 
     start = 0
     while len(works.papers) < MAX_WORKS:
         label = f"arXiv API author query {works.ident!r} at start={start}"
-        body = client.api_query(f'au:"{works.ident}"', start=start, max_results=page_size,
+        # the name in ASCII: arXiv's search folds accents, and a plain query is safe in its syntax
+        body = client.api_query(f'au:"{normalize.ascii_fold(works.ident)}"', start=start, max_results=page_size,
                                 sort_by="submittedDate", sort_order="descending")
         page = _read(read_api_page, body, label)
         works.total = page.total
