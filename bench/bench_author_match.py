@@ -31,14 +31,15 @@ def main() -> None:
     path = Path(args.data) / args.file
     by_key: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     names: dict[str, Counter] = defaultdict(Counter)
+    papers = 0
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
+            papers += 1
             authors = tuple(normalize.authors(json.loads(line)["authors"]))
             for key in {normalize.author_key(a) for a in authors}:
                 by_key[key].append(authors)
             for a in authors:
                 names[normalize.author_key(a)][a] += 1
-    papers = sum(1 for _ in gzip.open(path, "rt", encoding="utf-8"))
     keys = sorted((k for k in names if " " in k), key=lambda k: -len(names[k]))[: args.names]
     old = new = near = 0
     rows = []

@@ -163,3 +163,14 @@ def test_a_bad_orcid_is_a_one_line_error(db: Path) -> None:
     r = run("--db", db, "profile", "create", "jn", "--orcid", "0000-0002-1825-0098")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip().startswith("error: --orcid: '0000-0002-1825-0098' is not an ORCID iD")
+
+
+def test_title_less_profile_papers_are_named_by_their_abstract_in_the_feed(db: Path) -> None:
+    listing = Path(__file__).parents[2] / "samples" / "formats" / "pasted-arxiv-listing.txt"
+    r = ok(run("--db", db, "profile", "create", "bd", "--from", listing))
+    assert "papers in it have no title: run `paperfeed enrich`" in r.stdout
+    hits = json.loads(ok(run("--db", db, "feed", "bd", "--json")).stdout)
+    assert hits and all("close to your paper \u201c" in h["why"] for h in hits)
+    assert not any("\u201carxiv:" in h["why"] for h in hits)  # never a bare key
+    shown = ok(run("--db", db, "profile", "show", "bd")).stdout
+    assert "Self-supervised learning through masked autoencoders has attracted great attention for remote" in shown

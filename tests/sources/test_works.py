@@ -6,9 +6,12 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperfeed.errors import PaperfeedError
 from paperfeed.sources.arxiv import FetchError
+from paperfeed.sources.works import SERVICES, check_ident
 from support.recorded import (
     DBLP,
     OPENALEX,
@@ -175,3 +178,23 @@ def test_bad_ids_fail_before_any_request(lib, server, option, ident) -> None:
     with pytest.raises(PaperfeedError, match=f"^--{option}: "):
         lib.plan_profile(sources=[(option, ident)])
     assert server.requests == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(option=st.sampled_from(sorted(SERVICES)), value=st.text(max_size=60))
+def test_any_id_text_gives_a_canonical_id_or_a_one_line_error(option: str, value: str) -> None:
+    try:
+        ident = check_ident(option, value)
+    except PaperfeedError as e:
+        assert str(e).startswith(f"--{option}: ")
+        return
+    assert ident and ident == ident.strip()
+    assert check_ident(option, ident) == ident  # canonical ids stay as they are
+
+
+def test_orcid_check_digit() -> None:
+    assert check_ident("orcid", "https://orcid.org/0000-0002-1694-233x") == "0000-0002-1694-233X"
+    assert check_ident("openalex", "https://openalex.org/authors/a5023888391") == "A5023888391"
+    for url in ("https://dblp.org/pid/45/6789.html", "https://dblp.org/pid/45/6789.bib"):
+        ident = check_ident("dblp", url)
+        assert ident == url.removeprefix("https://dblp.org") and check_ident("dblp", ident) == ident

@@ -471,3 +471,14 @@ def test_open_store_urls(tmp_path) -> None:
     s.close()
     with pytest.raises(PaperfeedError, match="postgres"):
         open_store("postgresql://localhost/db")
+
+
+def test_profile_papers_keep_the_first_reason_they_were_added(store) -> None:
+    store.write_papers([P(title="A", arxiv_id="2601.00001"), P(title="B", arxiv_id="2601.00002")], "t")
+    ids = sorted(store.ids_for_keys(["arxiv:2601.00001", "arxiv:2601.00002"]).values())
+    pid = store.create_profile("p")
+    assert store.add_profile_papers(pid, ids[:1]) == 1  # as before migration 9: no reason known
+    assert store.profile_paper_origins(pid) == {ids[0]: ("", "")}
+    assert store.add_profile_papers(pid, ids, "author", "Jane Doe") == 1
+    assert store.add_profile_papers(pid, ids, "orcid", "0000-0002-1825-0097") == 0
+    assert store.profile_paper_origins(pid) == {ids[0]: ("author", "Jane Doe"), ids[1]: ("author", "Jane Doe")}

@@ -111,7 +111,7 @@ def check_ident(option: str, value: str) -> str:
         parts = urlsplit(v)
         if parts.scheme in ("http", "https") and (parts.hostname or "").endswith("dblp.org"):
             return parts.path
-        if _DBLP_PID.match(v):
+        if _DBLP_PID.match(v) or (v.startswith(("/pid/", "/pers/")) and " " not in v):
             return v
         raise PaperfeedError(f"--dblp: {value!r} is not a dblp person id (12/3456) or dblp.org person page URL")
     raise PaperfeedError(f"unknown source {option!r}")
