@@ -22,6 +22,7 @@ from paperfeed.store.base import Store, open_store
 
 if TYPE_CHECKING:
     from paperfeed.accounts import Accounts
+    from paperfeed.onboard import ProfilePlan
 
 
 def check_date(value: str | None, name: str) -> str | None:
@@ -239,7 +240,7 @@ class Library(DeliveryMixin):
         return pid
 
     def plan_profile(self, author: str | None = None, sources: Sequence[tuple[str, str]] = (),
-                     progress: Callable | None = None, base_urls: dict[str, str] | None = None):
+                     progress: Callable | None = None, base_urls: dict[str, str] | None = None) -> ProfilePlan:
         """What a profile would get from an author name and from the researcher's services (nothing written).
 
         Args:
@@ -269,7 +270,7 @@ class Library(DeliveryMixin):
 
     def create_profile(self, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
                        author: str | None = None, interests: str | None = None,
-                       fmt: str | None = None, plan=None) -> dict:
+                       fmt: str | None = None, plan: ProfilePlan | None = None) -> dict:
         """Create (or extend) a profile from files, paper keys, an author name, interests and a plan.
 
         ``plan`` (from plan_profile) carries the author matches and fetched works; without one, an

@@ -13,7 +13,7 @@ from paperfeed.cli.search_cmds import hit_dict, print_hits
 from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
 from paperfeed.export import paper_dict
 from paperfeed.library import Library
-from paperfeed.onboard import origin_dict, origin_label
+from paperfeed.onboard import ProfilePlan, origin_dict, origin_label
 
 
 @click.group()
@@ -87,7 +87,7 @@ def profile_create(lib: Library, name: str, files: tuple[str, ...], keys: tuple[
             console.print(f"  {escape(note)}")
 
 
-def _plan(lib: Library, author: str | None, sources: list[tuple[str, str]], quiet: bool):
+def _plan(lib: Library, author: str | None, sources: list[tuple[str, str]], quiet: bool) -> ProfilePlan:
     """plan_profile with a progress line per service on a terminal."""
     from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -104,7 +104,7 @@ def _plan(lib: Library, author: str | None, sources: list[tuple[str, str]], quie
         return lib.plan_profile(author=author, sources=sources, progress=progress)
 
 
-def show_plan(plan, limit: int = 30) -> None:
+def show_plan(plan: ProfilePlan, limit: int = 30) -> None:
     """The papers a plan would add, its near misses and what it left out."""
     def rows(papers, names=None) -> None:
         for i, p in enumerate(papers[:limit]):
