@@ -298,7 +298,8 @@ class Library(DeliveryMixin):
             prof = self.store.create_profile(name, interests or "", [author] if author else [])
             added = sum(self.store.add_profile_papers(prof, ids, "file", Path(f).name) for f, ids in per_file)
             added += sum(self.store.add_profile_papers(prof, [pid], "key", k) for pid, k in key_ids)
-            applied = onboard.apply_plan(self.store, prof, plan) if plan else {"papers_added": 0, "sources": []}
+            applied = onboard.apply_plan(self.store, prof, plan) if plan else {"papers_added": 0, "sources": [],
+                                                                               "notes": []}
             added += applied["papers_added"]
         if report.added or report.updated or any(s["added"] or s["updated"] for s in applied["sources"]):
             self.embed_pending()
@@ -309,7 +310,7 @@ class Library(DeliveryMixin):
             "author_matches": [p.key for p in matched[:50]],
             "author_match_count": len(matched),
             "near_misses": plan.author.as_dict()["near_misses"] if plan and plan.author else [],
-            "sources": applied["sources"],
+            "sources": applied["sources"], "notes": applied["notes"],
         }
 
     def profile_paper_ids(self, name: str) -> list[int]:

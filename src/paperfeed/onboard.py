@@ -132,7 +132,7 @@ def write_works(store, papers: Sequence[Paper], source: str) -> tuple[list[int],
 
 def apply_plan(store, profile_id: int, plan: ProfilePlan) -> dict:
     """Write a plan's papers into the store and the profile (call inside a transaction)."""
-    added, sources = 0, []
+    added, sources, fetched = 0, [], set()
     if plan.author:
         ids = [i for i in store.ids_for_keys([p.key for p in plan.author.matched]).values()]
         added += store.add_profile_papers(profile_id, ids, "author", plan.author.name)
@@ -140,12 +140,13 @@ def apply_plan(store, profile_id: int, plan: ProfilePlan) -> dict:
         ids, counts = write_works(store, s.papers, STORE_SOURCE.get(s.option, s.option))
         n = store.add_profile_papers(profile_id, ids, s.option, s.ident)
         added += n
-        bare = sum(1 for p in store.papers_map(ids).values() if not p.abstract and p.arxiv_id)
-        if bare:
-            s.notes.append(f"{bare} of these have no abstract yet: run `paperfeed enrich` to complete them from arXiv")
+        fetched.update(ids)
         sources.append({"source": s.option, "id": s.ident, "fetched": len(s.papers), "profile_added": n, **counts,
                         "near_misses": len(s.near), "notes": s.notes})
-    return {"papers_added": added, "sources": sources}
+    bare = sum(1 for p in store.papers_map(sorted(fetched)).values() if not p.abstract and p.arxiv_id)
+    notes = [f"{bare} of the fetched papers have no abstract yet: run `paperfeed enrich` to complete them "
+             "from arXiv"] if bare else []
+    return {"papers_added": added, "sources": sources, "notes": notes}
 
 
 def origin_label(origin: str, detail: str) -> str:

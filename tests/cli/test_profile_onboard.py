@@ -154,7 +154,7 @@ def test_onboard_from_openalex_through_the_cli(db: Path, paperfeed_home: Path) -
         assert "OpenAlex A5023888391: 3 works" in dry.stdout and "Sparse Routing for Tiny Experts" in dry.stdout
         r = ok(run("--db", db, "profile", "create", "jn", "--openalex", OPENALEX, "--yes"))
     assert "profile jn: 3 papers added" in r.stdout
-    assert "openalex A5023888391: 3 works, 3 new in the profile (3 new in the library)" in r.stdout
+    assert "openalex A5023888391: 3 works, 3 new in the profile (library: 3 new, 0 completed)" in r.stdout
     out = ok(run("--db", db, "profile", "show", "jn")).stdout
     assert out.count("why: OpenAlex A5023888391") == 3
 

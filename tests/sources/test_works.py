@@ -113,6 +113,7 @@ def test_services_agree_on_the_same_papers(lib, server) -> None:
     assert set(rec["origins"].values()) == {("openalex", OPENALEX)}
     again = lib.create_profile("me", plan=lib.plan_profile(sources=[("orcid", ORCID)]))
     assert again["papers_added"] == 0 and again["sources"][0]["unchanged"] == 3  # re-running is idempotent
+    assert again["notes"] == []  # OpenAlex gave the abstracts ORCID lacks
     assert lib.store.count() == 3
 
 
@@ -123,7 +124,7 @@ def test_empty_answers_give_empty_plans(lib, server) -> None:
 
 
 @pytest.mark.parametrize(("option", "ident", "needle"), [
-    ("orcid", "0000-0001-5109-3700", "ORCID (127.0.0.1"),
+    ("orcid", "0000-0001-5109-3700", "/works): HTTP 404 Not Found: The resource was not found."),
     ("semantic-scholar", "999", "Author with id 999 not found"),
     ("dblp", "00/0000", "HTTP 404"),
     ("openalex", "A0", "not a valid OpenAlex ID"),
@@ -198,3 +199,10 @@ def test_orcid_check_digit() -> None:
     for url in ("https://dblp.org/pid/45/6789.html", "https://dblp.org/pid/45/6789.bib"):
         ident = check_ident("dblp", url)
         assert ident == url.removeprefix("https://dblp.org") and check_ident("dblp", ident) == ident
+
+
+def test_works_without_abstracts_point_to_enrich(lib, server) -> None:
+    res = lib.create_profile("me", plan=lib.plan_profile(sources=[("orcid", ORCID)]))
+    assert res["notes"] == ["1 of the fetched papers have no abstract yet: run `paperfeed enrich` to complete "
+                            "them from arXiv"]  # the one with an arXiv id; the others have none
+    assert lib.get(SPARSE).abstract == "" and "orcid" in lib.get(SPARSE).sources

@@ -82,9 +82,10 @@ def profile_create(lib: Library, name: str, files: tuple[str, ...], keys: tuple[
         console.print(escape(note))
     for src in res["sources"]:
         console.print(f"{escape(src['source'])} {escape(src['id'])}: {src['fetched']} works, "
-                      f"{src['profile_added']} new in the profile ({src['added']} new in the library)")
-        for note in src["notes"]:
-            console.print(f"  {escape(note)}")
+                      f"{src['profile_added']} new in the profile (library: {src['added']} new, "
+                      f"{src['updated']} completed)")
+    for note in res["notes"]:
+        console.print(escape(note))
 
 
 def _plan(lib: Library, author: str | None, sources: list[tuple[str, str]], quiet: bool) -> ProfilePlan:

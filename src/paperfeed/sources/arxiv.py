@@ -139,13 +139,17 @@ class ArxivClient:
                     return resp.content
                 if resp.status_code not in RETRY_STATUS:
                     raise FetchError(f"{_where(url, self.service)}: HTTP {resp.status_code} {resp.reason_phrase}: "
-                                     f"{_snippet(resp.text)}")
+                                     f"{self.error_text(resp)}")
                 last = f"HTTP {resp.status_code}"
                 hinted = retry_after(resp.headers.get("Retry-After"))
                 wait = hinted if hinted is not None else wait
             if attempt < self.retries:
                 self._sleep(min(wait, self.max_wait))
         raise FetchError(f"{_where(url, self.service)} unavailable: {last} (gave up after {self.retries + 1} attempts)")
+
+    def error_text(self, resp: httpx.Response) -> str:
+        """What an error answer says, shortened to one line."""
+        return _snippet(resp.text)
 
     def _wait_turn(self) -> None:
         """Sleep until ``delay`` seconds have passed since the previous request started."""

@@ -55,6 +55,18 @@ class WorksClient(ArxivClient):
         self.service, self.contact = service, contact
         self._resolved: set[str] = set()
 
+    def error_text(self, resp: httpx.Response) -> str:
+        """The message of a JSON error answer (ORCID, OpenAlex, Semantic Scholar), else the body's start."""
+        try:
+            data = resp.json()
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            for field in ("user-message", "message", "error"):
+                if isinstance(data.get(field), str) and data[field].strip():
+                    return " ".join(data[field].split())[:200]
+        return super().error_text(resp)
+
     def get(self, url: str, params: dict) -> bytes:
         """As ArxivClient.get, but an unresolvable host fails at once (offline) instead of being retried."""
         host = urlsplit(url).hostname or ""
