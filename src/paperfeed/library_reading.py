@@ -137,14 +137,16 @@ class ReadingMixin:
 
     # ---- secret feed URLs -------------------------------------------------------------------
 
-    def feed_token(self, name: str, reset: bool = False) -> str:
-        """The secret in a profile's Atom feed URL (made on first use; ``reset`` replaces it)."""
+    def feed_token(self, name: str) -> str | None:
+        """The secret in a profile's Atom feed URL, or None until ``reset_feed_token`` made one."""
+        return self.store.feed_token(self._profile_id(name))
+
+    def reset_feed_token(self, name: str) -> str:
+        """Give a profile a new feed secret (the first, or a replacement: the old URL stops working)."""
         prof = self._profile_id(name)
-        token = None if reset else self.store.feed_token(prof)
-        if token is None:
-            token = new_token()
-            with self.store.transaction():
-                self.store.set_feed_token(prof, token)
+        token = new_token()
+        with self.store.transaction():
+            self.store.set_feed_token(prof, token)
         return token
 
     def profile_for_feed_token(self, token: str) -> str | None:
