@@ -109,3 +109,18 @@ def serve(settings: Settings, lib: Library) -> Iterator[str]:
         srv.should_exit = True
         thread.join(10)
         lib.close()
+
+
+def open_page(browser, base_url: str, width: int = 1280, height: int = 900, dark: bool = False):
+    """A fresh browser context and page that records dialogs, script errors and console errors."""
+    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
+                              color_scheme="dark" if dark else "light")
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.js_errors = []
+    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
+    # CSP violations, failed requests and console.error all land here: any of them fails the test
+    pg.on("console", lambda m: pg.js_errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    return ctx, pg

@@ -243,7 +243,7 @@ def cluster_labels(coords: np.ndarray, texts: list[str], clusters: int | None = 
     n = len(coords)
     if n < 10:
         return []
-    k = clusters or int(min(12, max(3, round(np.sqrt(n / 40)))))
+    k = clusters or int(min(12, max(3, round(np.sqrt(n) / 2))))
     labels, centres = _kmeans2d(coords, k, seed)
     from paperfeed.rank.query import STOPWORDS
 

@@ -172,6 +172,7 @@ async function main() {
     window.paperfeedMap = {
       count: data.count,
       highlighted: data.highlight.length,
+      highlight: data.highlight,
       clusters: (data.clusters || []).map((c) => c.label),
       point: (i) => ({ x: pos.px[i], y: pos.py[i], key: data.keys[i], title: data.titles[i] }),
     };
