@@ -154,6 +154,6 @@ def run_map(lib: Library, maps: TopicMaps, p: MapParams) -> dict:
         "keys": [p_.key for p_ in rows], "titles": [p_.label for p_ in rows],
         "dates": [p_.date or "" for p_ in rows], "cat": [index.get(c, len(top)) for c in primary],
         "highlight": [j for j, i in enumerate(ids.tolist()) if i in extra], "profile": p.profile,
-        "clusters": cluster_labels(coords, [f"{p_.title} {p_.abstract or ''}" for p_ in rows]),
+        "clusters": cluster_labels(coords, [p_.title for p_ in rows]),
         "seconds": round(time.perf_counter() - start, 3),
     }

@@ -236,7 +236,8 @@ def cluster_labels(coords: np.ndarray, texts: list[str], clusters: int | None = 
     """Groups of nearby points on the map, each named by its most distinctive words.
 
     k-means on the 2-D layout (what the eye sees as a cluster); a word's weight in a cluster is its
-    share of the cluster's documents times its inverse document frequency over the whole map.
+    share of the cluster's documents times the log of how much more often it occurs there than on the
+    whole map (its term of the KL divergence), so words common everywhere ("language") score near 0.
 
     Returns [{"x", "y", "size", "label", "terms"}] (centre in map coordinates), biggest first.
     """
@@ -255,7 +256,9 @@ def cluster_labels(coords: np.ndarray, texts: list[str], clusters: int | None = 
         if len(members) < max(3, n // 200):
             continue
         local = Counter(w for j in members.tolist() for w in docs[j])
-        score = {w: (m / len(members)) * np.log(n / df[w]) for w, m in local.items() if m >= 2 and df[w] < n * 0.5}
+        share = len(members) / n
+        score = {w: (m / len(members)) * np.log(m / (df[w] * share)) for w, m in local.items()
+                 if m >= 2 and m > df[w] * share}
         top = [w for w, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:terms]]
         if top:
             out.append({"x": round(float(centres[c, 0]), 4), "y": round(float(centres[c, 1]), 4),
