@@ -102,6 +102,10 @@ def test_keyboard_shortcuts(page) -> None:
     assert keys_of(page, "#feed .card.current") == [keys[3]]
     page.keyboard.press("Escape")
     page.wait_for_selector("#keys-help[open]", state="detached")
+    page.click("button[data-show-help]")
+    page.wait_for_selector("#keys-help[open]")
+    page.click("#keys-help button[type=submit]")
+    page.wait_for_selector("#keys-help[open]", state="detached")
     page.fill("#feed-filters input[name=category]", "j")  # typing in a field is not a shortcut
     assert keys_of(page, "#feed .card.current") == [keys[3]]
     page.locator("body").click(position={"x": 5, "y": 300})
