@@ -16,6 +16,7 @@ from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
+from paperfeed.library_reading import ReadingMixin
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.search import Filters, Searcher
 from paperfeed.store.base import Store, open_store
@@ -35,7 +36,7 @@ def check_date(value: str | None, name: str) -> str | None:
     return iso
 
 
-class Library(DeliveryMixin):
+class Library(DeliveryMixin, ReadingMixin):
     """One paper library: ingest, read, embed, search, recommend."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:

@@ -102,7 +102,8 @@ class DeliveryMixin:
         """The papers the next digest would hold: the feed over recent papers, minus delivered ones."""
         cfg = cfg or self.config()
         since = since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
-        return self.feed(name, since=since, limit=limit or cfg.get("digest.limit"))
+        hits = self.feed(name, since=since, limit=limit or cfg.get("digest.limit"))
+        return hits + self.alert_digest_hits(name, hits)  # saved searches' new matches (library_reading.py)
 
     def digest(self, name: str, send: bool = False, limit: int | None = None, since: str | None = None,
                force: bool = False, sender: Sender | None = None) -> DigestOutcome:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import PASSWORD, build_library
+from web_support import CHROMIUM, PASSWORD, SHOTS, build_library, open_page
 
 from paperfeed.accounts import Accounts
 from paperfeed.library import Library
@@ -69,3 +69,29 @@ def login_as(login_app) -> Callable[[str], TestClient]:
     yield make
     for c in clients:
         c.__exit__(None, None, None)
+
+
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Headless Chromium (/usr/bin/chromium) through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A 1280x900 page on the module's ``server``; the test fails if the console showed an error."""
+    ctx, pg = open_page(browser, server)
+    yield pg
+    errors = list(pg.js_errors)
+    ctx.close()
+    assert not errors, errors

@@ -6,19 +6,11 @@ Screenshots of the main pages go to test-output/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from web_support import XSS_TITLE, build_library
+from web_support import CHROMIUM, SHOTS, XSS_TITLE, build_library, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LISTING = """Graph neural networks for molecular property prediction: study 3
 
 We study graph neural networks for molecular property prediction, with message passing over atoms and
@@ -31,62 +23,14 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests nee
                                 "(apt-get install chromium)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn server (single-user mode) in a thread; yields its base URL."""
-    import uvicorn
-
-    from paperfeed.web.app import create_app
-
     settings, lib = build_library(tmp_path_factory.mktemp("browser"))
     lib.create_profile("jane", keys=["arxiv:2501.00001", "arxiv:2501.00002"], interests="kv cache")
     lib.create_profile("paster", interests="graph neural networks")
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings, lib), host="127.0.0.1", port=port,
-                                        log_level="warning", workers=1))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-    lib.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    pg = ctx.new_page()
-    pg.set_default_timeout(15_000)
-    dialogs: list[str] = []
-    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    pg.dialogs = dialogs
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.js_errors = errors
-    yield pg
-    assert not errors, errors
-    ctx.close()
+    with serve(settings, lib) as url:
+        yield url
 
 
 def test_search_and_open_a_paper(page) -> None:

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -14,6 +19,9 @@ from fastapi.testclient import TestClient
 from paperfeed.config import Settings, load_settings
 from paperfeed.library import Library
 
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+"""Where browser tests save their screenshots (git-ignored)."""
 XSS_TITLE = "<script>alert(1)</script>"
 PASSWORD = "correct horse battery"
 TOPICS = {
@@ -71,3 +79,48 @@ def build_library(directory: Path) -> tuple[Settings, Library]:
 def csrf_of(c: TestClient) -> str:
     """The CSRF token of the client's session."""
     return c.get("/api/session").json()["csrf_token"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(settings: Settings, lib: Library) -> Iterator[str]:
+    """A real uvicorn server (single-user mode) for ``lib`` in a thread; yields its base URL, closes ``lib``."""
+    import uvicorn
+
+    from paperfeed.web.app import create_app
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings, lib), host="127.0.0.1", port=port,
+                                        log_level="warning", workers=1))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        lib.close()
+
+
+def open_page(browser, base_url: str, width: int = 1280, height: int = 900, dark: bool = False):
+    """A fresh browser context and page that records dialogs, script errors and console errors."""
+    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
+                              color_scheme="dark" if dark else "light")
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.js_errors = []
+    pg.on("pageerror", lambda e: pg.js_errors.append(str(e)))
+    # CSP violations, failed requests and console.error all land here: any of them fails the test
+    pg.on("console", lambda m: pg.js_errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    return ctx, pg

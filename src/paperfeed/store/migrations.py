@@ -190,6 +190,43 @@ MIGRATIONS: list[str] = [
     ALTER TABLE profile_papers ADD COLUMN detail TEXT NOT NULL DEFAULT '';
     ALTER TABLE profile_papers ADD COLUMN added_at TEXT;
     """,
+    # 10: daily reading (issue 13): a reading list and tags per profile, saved searches (alerts),
+    # a secret Atom-feed token per profile, and each user's default profile (user_id 0: single-user mode)
+    """
+    CREATE TABLE reading_list (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (profile_id, paper_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE paper_tags (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (profile_id, tag, paper_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX paper_tags_paper ON paper_tags(profile_id, paper_id);
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        query TEXT NOT NULL,
+        after_id INTEGER NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        UNIQUE (profile_id, name)
+    );
+    CREATE TABLE feed_tokens (
+        profile_id INTEGER PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE default_profiles (
+        user_id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,6 +24,7 @@ from paperfeed.store.sqlhelpers import count_missing, missing_rows
 from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.sqlite_delivery import DeliveryStoreMixin
 from paperfeed.store.sqlite_profiles import ProfileStoreMixin
+from paperfeed.store.sqlite_reading import ReadingStoreMixin
 from paperfeed.store.sqlite_sentences import SentenceStoreMixin
 from paperfeed.store.sqlite_users import UserStoreMixin
 
@@ -45,7 +46,7 @@ def row_to_paper(row: Sequence) -> Paper:
 
 
 
-class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, SentenceStoreMixin):
+class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, SentenceStoreMixin, ReadingStoreMixin):
     """Papers, vectors, profiles and feedback in one SQLite database.
 
     One connection per thread; writes go through ``transaction()`` (BEGIN IMMEDIATE),

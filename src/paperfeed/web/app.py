@@ -27,7 +27,7 @@ from paperfeed.accounts import new_secret
 from paperfeed.config import Settings
 from paperfeed.errors import NotFound, PaperfeedError, ProfileTaken
 from paperfeed.library import Library
-from paperfeed.web import api, login, pages, pages_profiles
+from paperfeed.web import api, login, pages, pages_profiles, reading
 from paperfeed.web.deps import LoginRequired
 from paperfeed.web.throttle import LoginThrottle
 from paperfeed.web.topicmap import TopicMaps
@@ -68,7 +68,7 @@ def create_app(settings: Settings, library: Library | None = None, *, login_requ
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for router in (api.router, login.router, pages.router, pages_profiles.router):
+    for router in (api.router, reading.api, login.router, pages.router, pages_profiles.router, reading.pages):
         app.include_router(router)
     _add_error_handlers(app)
     return app

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperfeed.errors import PaperfeedError
 from paperfeed.onboard import origin_label
-from paperfeed.web import access
+from paperfeed.web import access, reading
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
-from paperfeed.web.pages import profile_names, render
+from paperfeed.web.pages import render
 from paperfeed.web.params import FeedParams, run_feed
 
 router = APIRouter(include_in_schema=False)
@@ -40,12 +40,6 @@ def _read_upload(upload: UploadFile | None) -> tuple[bytes, str]:
     if upload is None or not upload.filename:
         return b"", ""
     return upload.file.read(access.MAX_UPLOAD + 1), upload.filename
-
-
-@router.get("/feed", response_class=HTMLResponse)
-def my_feed(lib: LibraryDep, user: UserDep) -> Response:
-    names = profile_names(lib, user)
-    return _to(_profile_url(names[0], "/feed")) if names else _to("/profiles")
 
 
 @router.get("/profiles", response_class=HTMLResponse)
@@ -74,7 +68,7 @@ def profile(request: Request, name: ProfileName, lib: LibraryDep, added: int | N
     rec = lib.profile(name)
     origins = {k: origin_label(*v) for k, v in rec["origins"].items()}  # why each paper is in the profile
     return render(request, "profile.html", name=name, rec=rec, origins=origins, added=added, removed=removed,
-                  rejected=rejected)
+                  rejected=rejected, **reading.profile_context(request, lib, name))
 
 
 @router.post("/profiles/{name}/papers")
@@ -112,10 +106,11 @@ def delete_profile(name: ProfileName, lib: LibraryDep, user: WriterDep) -> Respo
 
 
 @router.get("/profiles/{name}/feed", response_class=HTMLResponse)
-def feed(request: Request, name: ProfileName, lib: LibraryDep, p: Annotated[FeedParams, Depends()],
+def feed(request: Request, name: ProfileName, lib: LibraryDep, user: UserDep, p: Annotated[FeedParams, Depends()],
          seen: int | None = None) -> Response:
     hits = run_feed(lib, name, p)
-    return render(request, "feed.html", name=name, hits=hits, params=p, seen=seen)
+    return render(request, "feed.html", name=name, hits=hits, params=p, seen=seen,
+                  **reading.feed_context(lib, user, name, hits))
 
 
 @router.post("/profiles/{name}/seen")

@@ -14,7 +14,7 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.library import Library
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.search import MODES
-from paperfeed.web.topicmap import MapRequest, TopicMaps
+from paperfeed.web.topicmap import MapRequest, TopicMaps, cluster_labels
 
 MAX_RESULTS = 1000
 
@@ -154,5 +154,6 @@ def run_map(lib: Library, maps: TopicMaps, p: MapParams) -> dict:
         "keys": [p_.key for p_ in rows], "titles": [p_.label for p_ in rows],
         "dates": [p_.date or "" for p_ in rows], "cat": [index.get(c, len(top)) for c in primary],
         "highlight": [j for j, i in enumerate(ids.tolist()) if i in extra], "profile": p.profile,
+        "clusters": cluster_labels(coords, [p_.title for p_ in rows]),
         "seconds": round(time.perf_counter() - start, 3),
     }

@@ -9,7 +9,9 @@ in the index directory, keyed by the vector state, the points and the parameters
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -220,3 +222,62 @@ def _save(path: Path, ids: np.ndarray, coords: np.ndarray) -> None:
     old = sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)[:-20]
     for p in old:
         p.unlink(missing_ok=True)
+
+
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+_DULL = frozenset({"paper", "propose", "proposed", "method", "methods", "approach", "results", "show", "study",
+                   "new", "novel", "task", "tasks", "model", "models", "learning", "data", "can", "also", "which",
+                   "these", "such", "than", "more", "both", "not", "but", "while", "been", "over", "two", "use",
+                   "used", "work", "existing", "however", "through", "between", "across", "without", "each"})
+
+
+def cluster_labels(coords: np.ndarray, texts: list[str], clusters: int | None = None, terms: int = 3,
+                   seed: int = 0) -> list[dict]:
+    """Groups of nearby points on the map, each named by its most distinctive words.
+
+    k-means on the 2-D layout (what the eye sees as a cluster); a word's weight in a cluster is its
+    share of the cluster's documents times the log of how much more often it occurs there than on the
+    whole map (its term of the KL divergence), so words common everywhere ("language") score near 0.
+
+    Returns [{"x", "y", "size", "label", "terms"}] (centre in map coordinates), biggest first.
+    """
+    n = len(coords)
+    if n < 10:
+        return []
+    k = clusters or int(min(12, max(3, round(np.sqrt(n) / 2))))
+    labels, centres = _kmeans2d(coords, k, seed)
+    from paperfeed.rank.query import STOPWORDS
+
+    docs = [{w.lower() for w in _TERM.findall(t)} - STOPWORDS - _DULL for t in texts]
+    df = Counter(w for d in docs for w in d)
+    out = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        if len(members) < max(3, n // 200):
+            continue
+        local = Counter(w for j in members.tolist() for w in docs[j])
+        share = len(members) / n
+        score = {w: (m / len(members)) * np.log(m / (df[w] * share)) for w, m in local.items()
+                 if m >= 2 and m > df[w] * share}
+        top = [w for w, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:terms]]
+        if top:
+            out.append({"x": round(float(centres[c, 0]), 4), "y": round(float(centres[c, 1]), 4),
+                        "size": int(len(members)), "label": " · ".join(top), "terms": top})
+    return sorted(out, key=lambda d: -d["size"])
+
+
+def _kmeans2d(x: np.ndarray, k: int, seed: int, rounds: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """Plain k-means (k-means++ start) on 2-D points: (label per point, centres)."""
+    rng = np.random.default_rng(seed)
+    centres = [x[rng.integers(len(x))]]
+    for _ in range(1, k):
+        d2 = np.min(((x[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
+        centres.append(x[rng.choice(len(x), p=d2 / d2.sum())] if d2.sum() > 0 else x[rng.integers(len(x))])
+    c = np.array(centres, dtype=np.float64)
+    for _ in range(rounds):
+        lab = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(-1), axis=1)
+        new = np.array([x[lab == j].mean(axis=0) if np.any(lab == j) else c[j] for j in range(k)])
+        if np.allclose(new, c):
+            break
+        c = new
+    return lab, c

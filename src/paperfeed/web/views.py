@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from paperfeed.export import bibtex_entry, paper_dict
+from paperfeed.links import project_links
 from paperfeed.models import Hit, Paper
 from paperfeed.web import mathtext
 
@@ -32,6 +33,7 @@ def paper_json(p: Paper, full: bool = True) -> dict:
     """A paper for the API (with links and, when ``full``, its BibTeX)."""
     d = paper_dict(p)
     d["links"] = paper_links(p)
+    d["code_links"] = [{"kind": kind, "url": url} for kind, url in project_links(p)]
     if full:
         d["bibtex"] = bibtex_entry(p)
     return d
@@ -76,5 +78,6 @@ def make_templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(math=mathtext.render, clip=clip, keyurl=keyurl, author_search=author_search)
-    env.globals.update(paper_links=paper_links, query_url=query_url, bibtex=bibtex_entry)
+    env.globals.update(paper_links=paper_links, project_links=project_links, query_url=query_url,
+                       bibtex=bibtex_entry)
     return Jinja2Templates(env=env)

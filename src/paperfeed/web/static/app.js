@@ -69,6 +69,9 @@ async function onPaperAction(button) {
     if (action === "add") {
       await postJSON("/api/profiles/" + encodeURIComponent(profile) + "/papers", { keys: [key] });
       setStatus(box, "Added to " + profile + "'s papers.");
+    } else if (action === "save") {
+      await postJSON("/api/save", { profile, key, on: true });
+      setStatus(box, "Saved for later in " + profile + "'s reading list.");
     } else {
       await postJSON("/api/feedback", { profile, key, action });
       setStatus(box, (action === "like" ? "Liked" : "Disliked") + " for " + profile + ".");
@@ -110,4 +113,100 @@ document.addEventListener("click", (ev) => {
 document.addEventListener("submit", (ev) => {
   const msg = ev.target.dataset.confirm;
   if (msg && !window.confirm(msg)) ev.preventDefault();
+});
+
+// ---- daily reading: the profile switcher, save for later, tags, keyboard shortcuts ----
+
+document.addEventListener("change", (ev) => {
+  if (ev.target.matches("select[data-autosubmit]")) ev.target.form.submit();
+});
+
+function profileOf(el) {
+  const list = el.closest("[data-profile]");
+  if (list) return list.dataset.profile;
+  return el.closest("[data-profile-actions]")?.querySelector("[data-profile-select]")?.value;
+}
+
+async function onSave(button) {
+  const box = button.closest(".actions");
+  const on = button.dataset.save === "on";
+  try {
+    await postJSON("/api/save", { profile: profileOf(button), key: box.dataset.key, on });
+    button.dataset.save = on ? "off" : "on";
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = on ? "Saved ✓" : "Save";
+    button.closest(".card")?.classList.toggle("saved", on);
+    setStatus(box, on ? "Saved for later." : "Taken off the reading list.");
+  } catch (err) {
+    setStatus(box, "Could not save: " + err.message);
+  }
+}
+
+document.addEventListener("click", (ev) => {
+  const t = ev.target.closest("button");
+  if (!t) return;
+  if (t.dataset.save) onSave(t);
+  else if ("showHelp" in t.dataset) showHelp();
+});
+
+document.addEventListener("submit", async (ev) => {
+  const form = ev.target;
+  if (!form.matches("[data-tag-form]")) return;
+  ev.preventDefault();
+  const box = form.closest("[data-profile-actions]");
+  const tags = form.elements.tags.value.split(/[\s,]+/).filter(Boolean);
+  if (!tags.length) return;
+  try {
+    const res = await postJSON("/api/tags", { profile: profileOf(form), key: box.dataset.key, tags });
+    form.elements.tags.value = "";
+    setStatus(box, "Tags: " + res.tags.map((t) => "#" + t).join(" "));
+  } catch (err) {
+    setStatus(box, "Could not tag: " + err.message);
+  }
+});
+
+function showHelp() {
+  const dlg = document.getElementById("keys-help");
+  if (dlg && !dlg.open) dlg.showModal();
+}
+
+function feedCards() {
+  return Array.from(document.querySelectorAll("#feed .card, #reading .card"));
+}
+
+function moveCurrent(step) {
+  const cards = feedCards();
+  if (!cards.length) return null;
+  const at = cards.findIndex((c) => c.classList.contains("current"));
+  const next = cards[Math.max(0, Math.min(cards.length - 1, at < 0 ? 0 : at + step))];
+  cards.forEach((c) => c.classList.remove("current"));
+  next.classList.add("current");
+  next.scrollIntoView({ block: "nearest" });
+  return next;
+}
+
+function currentCard() {
+  return document.querySelector("#feed .card.current, #reading .card.current");
+}
+
+const SHORTCUTS = {
+  j: () => moveCurrent(1),
+  k: () => moveCurrent(-1),
+  l: (card) => card?.querySelector("button[data-feedback=like]")?.click(),
+  d: (card) => card?.querySelector("button[data-feedback=dislike]")?.click(),
+  s: (card) => card?.querySelector("button[data-save]")?.click(),
+  o: (card) => card?.querySelector("h3 a")?.click(),
+  p: (card) => { const a = card?.querySelector(".links-inline a.pdf"); if (a) window.open(a.href, "_blank", "noopener"); },
+  "?": () => showHelp(),
+};
+
+document.addEventListener("keydown", (ev) => {
+  if (!feedCards().length && ev.key !== "?") return;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.target.closest("input, textarea, select, [contenteditable]")) return;
+  if (document.getElementById("keys-help")?.open) return;  // Esc closes the dialog natively
+  const action = SHORTCUTS[ev.key];
+  if (!action || (ev.key === "?" && !document.getElementById("keys-help"))) return;
+  ev.preventDefault();
+  action(currentCard());
 });

@@ -45,18 +45,51 @@ function draw(canvas, data) {
     drawn++;
   }
   ctx.globalAlpha = 1;
-  for (const i of data.highlight) {
-    ctx.beginPath();
-    ctx.arc(px[i], py[i], r + 3.5, 0, 2 * Math.PI);
-    ctx.fillStyle = colourOf(data.cat[i], data.categories.length);
-    ctx.fill();
-    ctx.lineWidth = 2;
-    ctx.strokeStyle = "#111";
-    ctx.stroke();
-  }
+  for (const i of data.highlight) star(ctx, px[i], py[i], r + 5);
+  drawLabels(ctx, data.clusters || [], width, height);
   canvas.dataset.points = String(drawn);
   canvas.dataset.highlighted = String(data.highlight.length);
+  canvas.dataset.clusters = String((data.clusters || []).length);
   return { px, py };
+}
+
+// The profile's papers: a star in a colour no category uses, outlined, so it never reads as "other".
+const MINE = "#facc15";
+
+function ink() {
+  return getComputedStyle(document.documentElement).getPropertyValue("--ink").trim() || "#111";
+}
+
+function star(ctx, x, y, r) {
+  ctx.beginPath();
+  for (let k = 0; k < 10; k++) {
+    const rad = k % 2 ? r * 0.45 : r;
+    const a = -Math.PI / 2 + (k * Math.PI) / 5;
+    ctx.lineTo(x + rad * Math.cos(a), y + rad * Math.sin(a));
+  }
+  ctx.closePath();
+  ctx.fillStyle = MINE;
+  ctx.fill();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = ink();
+  ctx.stroke();
+}
+
+function drawLabels(ctx, clusters, width, height) {
+  const pad = 14;
+  ctx.font = "600 13px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.lineJoin = "round";
+  for (const c of clusters) {
+    const x = pad + c.x * (width - 2 * pad);
+    const y = pad + (1 - c.y) * (height - 2 * pad);
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = getComputedStyle(document.documentElement).getPropertyValue("--card").trim() || "#fff";
+    ctx.strokeText(c.label, x, y);
+    ctx.fillStyle = ink();
+    ctx.fillText(c.label, x, y);
+  }
 }
 
 function legend(data) {
@@ -72,6 +105,15 @@ function legend(data) {
     item.append(dot, `${name} (${counts[i]})`);
     box.append(item);
   });
+  if (data.highlight.length) {
+    const mine = document.createElement("span");
+    mine.className = "legend-mine";
+    const mark = document.createElement("b");
+    mark.className = "star";
+    mark.textContent = "★";
+    mine.append(mark, ` ${data.profile}'s papers (${data.highlight.length})`);
+    box.append(mine);
+  }
   const total = document.createElement("span");
   total.textContent = `${data.count} papers · layout ${data.seconds}s`;
   box.append(total);
@@ -130,6 +172,8 @@ async function main() {
     window.paperfeedMap = {
       count: data.count,
       highlighted: data.highlight.length,
+      highlight: data.highlight,
+      clusters: (data.clusters || []).map((c) => c.label),
       point: (i) => ({ x: pos.px[i], y: pos.py[i], key: data.keys[i], title: data.titles[i] }),
     };
     legend(data);
