@@ -95,7 +95,7 @@ def build_at_version(path: Path, k: int) -> None:
         if "profiles" in have:
             conn.execute("INSERT INTO profiles(id, name, interests, created_at) VALUES "
                          "(1, 'jane', 'sparse attention', '2024-01-06T00:00:00Z')")
-            conn.execute("INSERT INTO profile_papers VALUES (1, 1)")
+            conn.execute("INSERT INTO profile_papers(profile_id, paper_id) VALUES (1, 1)")
             conn.execute("INSERT INTO feedback VALUES (1, 2, 1, '2024-01-07T00:00:00Z')")
             conn.execute("INSERT INTO mutes VALUES (1, 'category', 'cs.CV')")
         conn.execute("COMMIT")
