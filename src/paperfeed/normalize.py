@@ -19,14 +19,33 @@ _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
                        "ß": "ss", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"})
 _NULLS = {"", "null", "none", "nan", "n/a", "-", "et al", "et al.", "others"}
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+"""Control characters that are not whitespace (str.split already takes \\t \\n \\r \\x0b \\x0c \\x1c-\\x1f)."""
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS, SOS, PM, APC strings
+    r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
+    r"|\x1b[ -~]?"  # any other escape
+    r"|[\x00-\x08\x0e-\x1a\x7f-\x9f]"
+)
+
+
+def strip_controls(s: str) -> str:
+    """Drop terminal escape sequences and control characters (whitespace ones become spaces)."""
+    if not _CONTROL.search(s):
+        return s
+    return _ESCAPE.sub("", s)
 
 
 def clean_text(s: str | None) -> str:
-    """NFC-normalise and collapse whitespace."""
+    """NFC-normalise, drop control characters and escape sequences, collapse whitespace."""
     if not s:
         return ""
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
+    if _CONTROL.search(s):
+        s = _ESCAPE.sub("", s)
     return " ".join(s.split())
 
 

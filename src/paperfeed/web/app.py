@@ -67,6 +67,7 @@ def create_app(settings: Settings, library: Library | None = None, *, login_requ
     hosts = list(allowed_hosts) if allowed_hosts is not None else (["*"] if login_required else list(LOOPBACK_HOSTS))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for router in (api.router, login.router, pages.router, pages_profiles.router):
         app.include_router(router)
@@ -138,6 +139,29 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Pure ASGI middleware: answer HEAD like GET, headers only (FastAPI routes list GET alone).
+
+    Safe because no GET changes state; the Content-Length is the GET body's, as HTTP asks."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _wants_json(request: Request) -> bool:
