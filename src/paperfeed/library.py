@@ -51,16 +51,18 @@ class Library(DeliveryMixin):
 
     def ingest(
         self, paths: Sequence[str], fmt: str | None = None, strict: bool = False,
-        progress: Callable[[int], None] | None = None, collect_ids: bool = False,
+        progress: Callable[[int], None] | None = None, collect_ids: bool = False, uploaded: bool = False,
     ) -> IngestReport:
         """Ingest files ('-' is stdin); each file is one transaction.
 
+        ``uploaded``: the files are web users' uploads, shown by file name only; they add papers
+        but never change a stored one (see merge.is_upload).
         Raises InputError for a file that cannot be read; files before it stay ingested.
         """
         report = IngestReport()
         for path in paths:
             ingest_file(self.store, path, report, fmt=fmt, strict=strict, progress=progress,
-                        collect_ids=collect_ids)
+                        collect_ids=collect_ids, upload_name=Path(path).name if uploaded else None)
         return report
 
     # ---- reading -------------------------------------------------------------
@@ -240,20 +242,20 @@ class Library(DeliveryMixin):
 
     def create_profile(self, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
                        author: str | None = None, interests: str | None = None,
-                       fmt: str | None = None) -> dict:
+                       fmt: str | None = None, uploaded: bool = False) -> dict:
         """Create (or extend) a profile from files, paper keys, an author name and interests.
 
-        Unknown keys fail before anything is written. Returns what was added and matched.
+        Unknown keys fail before anything is written; ``uploaded`` as for ``ingest``.
+        Returns what was added and matched.
         """
-        if not name.strip() or len(name) > 64 or any(c in name for c in "/\\\n"):
-            raise PaperfeedError(f"invalid profile name {name!r}")
+        self.check_profile_name(name)
         key_ids = []
         for k in keys:
             pid = self.store.resolve_id(k)
             if pid is None:
                 raise NotFound(f"no paper {k!r} in the library")
             key_ids.append(pid)
-        report = self.ingest(list(files), fmt=fmt, collect_ids=True) if files else None
+        report = self.ingest(list(files), fmt=fmt, collect_ids=True, uploaded=uploaded) if files else None
         matched: list[int] = []
         if author:
             matched = self.store.ids_by_author_key(normalize.author_key(author))
@@ -268,6 +270,19 @@ class Library(DeliveryMixin):
             "author_matches": [p.key for p in self.store.papers_by_ids(matched[:50])],
             "author_match_count": len(matched),
         }
+
+    def check_profile_name(self, name: str) -> None:
+        """For a new profile: names.check_profile_name, and no existing name that differs only in case
+        or look-alike letters. An existing profile's own name always passes."""
+        from paperfeed.names import check_profile_name, profile_name_key
+
+        if self.store.profile_id(name) is not None:
+            return
+        check_profile_name(name)
+        key = profile_name_key(name)
+        if any(profile_name_key(other) == key for _, other in self.store.profile_rows()):
+            raise PaperfeedError(f"invalid profile name {name!r}: too much like an existing profile's name "
+                                 "(names that differ only in case or look-alike letters are one name)")
 
     def profile_paper_ids(self, name: str) -> list[int]:
         """Row ids of a profile's own papers (NotFound for an unknown profile)."""

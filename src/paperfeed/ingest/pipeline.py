@@ -12,6 +12,7 @@ from paperfeed import normalize
 from paperfeed.errors import InputError
 from paperfeed.ingest import get_parser, worker
 from paperfeed.ingest.reader import open_input
+from paperfeed.merge import UPLOAD_PREFIX
 from paperfeed.models import Paper, Parsed
 
 BATCH = 2000
@@ -74,15 +75,36 @@ def _detect(head: str, name: str) -> str:
 
 def ingest_file(
     store, path: str, report: IngestReport, fmt: str | None = None, strict: bool = False,
-    progress: Callable[[int], None] | None = None, collect_ids: bool = False,
+    progress: Callable[[int], None] | None = None, collect_ids: bool = False, upload_name: str | None = None,
 ) -> None:
-    """Ingest one file into ``store`` inside one transaction; raises InputError if unreadable."""
+    """Ingest one file into ``store`` inside one transaction; raises InputError if unreadable.
+
+    ``upload_name``: the file is a web user's upload, known by that name (its path is never shown).
+    Its records go to the source ``upload:NAME``, from which the store adds papers but changes none.
+    """
+    if upload_name is None:
+        _ingest_file(store, path, report, fmt, strict, progress, collect_ids, None)
+        return
+    try:
+        _ingest_file(store, path, report, fmt, strict, progress, collect_ids, upload_name)
+    except InputError as e:
+        raise InputError(upload_name, e.line, e.reason.replace(path, upload_name)) from None
+
+
+def _ingest_file(
+    store, path: str, report: IngestReport, fmt: str | None, strict: bool,
+    progress: Callable[[int], None] | None, collect_ids: bool, upload_name: str | None,
+) -> None:
     opened = open_input(path)
+    if upload_name is not None:
+        opened.name = upload_name
     fmt = fmt or _detect(opened.head, opened.name)
     source = "stdin" if opened.name == "<stdin>" else Path(opened.name).name
+    if upload_name is not None:
+        source = UPLOAD_PREFIX + source
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict] = []
-    if worker.worth_it(path, fmt) and not store.has_source(source):
+    if upload_name is None and worker.worth_it(path, fmt) and not store.has_source(source):
         opened.close()  # a worker process reads it
         # closing(): on any error here the worker is stopped at once, not whenever the generator is collected
         with store.transaction(), closing(worker.prepared_batches(path, fmt, source, BATCH)) as batches:
