@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from paperfeed.accounts import Accounts
 
 
+MAX_INTERESTS = 5_000
+"""Longest free-text interests of a profile, in characters."""
+
+
 def check_date(value: str | None, name: str) -> str | None:
     """A user-given date in ISO form (YYYY, YYYY-MM or YYYY-MM-DD), or a clear error."""
     if value is None or value == "":
@@ -249,6 +253,8 @@ class Library(DeliveryMixin):
         Returns what was added and matched.
         """
         self.check_profile_name(name)
+        if interests and len(interests) > MAX_INTERESTS:
+            raise PaperfeedError(f"interests too long: {len(interests)} characters (at most {MAX_INTERESTS})")
         key_ids = []
         for k in keys:
             pid = self.store.resolve_id(k)

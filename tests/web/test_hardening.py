@@ -114,3 +114,37 @@ def test_head_is_answered_like_get(client: TestClient) -> None:
         assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
         assert head.headers["content-security-policy"]
     assert client.head("/no-such-page").status_code == 404
+
+
+def test_a_huge_abstract_through_the_web_is_stored_short(client: TestClient, web_lib: Library) -> None:
+    from paperfeed.normalize import LIMITS
+
+    rec = {"id": "2601.05555", "title": "Huge", "abstract": "attention " * 1_000_000, "authors": ["A B"]}
+    token = csrf_of(client)
+    r = client.post("/api/profiles", json={"name": "big", "text": json.dumps(rec) + "\n"},
+                    headers={"X-CSRF-Token": token})
+    assert r.status_code == 201, r.text[:300]
+    report = r.json()["from_files"]
+    assert [(t["file"], t["line"], t["fields"]) for t in report["truncated"]] == [("pasted.txt", 1, ["abstract"])]
+    assert len(web_lib.get("arxiv:2601.05555").abstract) <= LIMITS["abstract"]
+    page = client.get("/papers/arxiv:2601.05555")
+    assert page.status_code == 200 and len(page.content) < 200_000
+
+
+def test_request_bodies_over_the_limit_are_refused(client: TestClient) -> None:
+    from paperfeed.web.app import MAX_BODY
+
+    token = csrf_of(client)
+    r = client.post("/api/profiles", content=b"x" * (MAX_BODY + 1),
+                    headers={"X-CSRF-Token": token, "content-type": "application/json"})
+    assert r.status_code == 413 and "request body too large" in r.json()["detail"]
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(MAX_BODY // 2**20 + 2):
+            yield b" " * 2**20
+
+    r = client.post("/api/profiles", content=chunks(), headers={"X-CSRF-Token": token,
+                                                                "content-type": "application/json"})
+    assert r.status_code == 413 and "request body too large" in r.json()["detail"]
+    ok = client.post("/api/profiles", json={"name": "small"}, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201

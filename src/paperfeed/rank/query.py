@@ -75,8 +75,9 @@ def _split(raw: str) -> list[str]:
 
 def _bounded_tokens(raw: str) -> list[str]:
     """The query's tokens, repeats merged (ignoring case); QueryTooLarge past the length cap."""
-    if len(raw) > MAX_QUERY_CHARS:
-        raise QueryTooLarge(f"query too long: {len(raw)} characters (at most {MAX_QUERY_CHARS})")
+    n = len(raw.strip())
+    if n > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"query too long: {n} characters (at most {MAX_QUERY_CHARS})")
     return _first_of_each(_split(raw))
 
 
