@@ -104,10 +104,14 @@ class Accounts:
         check_user_name(name)
         hashed = hash_password(password)
         with self.store.transaction():
-            taken = self.store.user_by_name(name)
-            if taken is not None:
-                raise PaperfeedError(f"user {taken.name!r} already exists (user names ignore case)")
+            self.check_name_free(name)
             return self.store.create_user(name, hashed)
+
+    def check_name_free(self, name: str) -> None:
+        """PaperfeedError if a user has this name, in any case."""
+        taken = self.store.user_by_name(name)
+        if taken is not None:
+            raise PaperfeedError(f"user {taken.name!r} already exists (user names ignore case)")
 
     def set_password(self, name: str, password: str) -> None:
         """Change a password and end the user's sessions."""

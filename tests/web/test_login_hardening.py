@@ -139,3 +139,12 @@ def test_proxy_options() -> None:
     assert proxy_options("127.0.0.1, 10.0.0.0/8") == {"proxy_headers": True,
                                                        "forwarded_allow_ips": "127.0.0.1,10.0.0.0/8"}
 
+
+
+def test_user_add_refuses_a_name_in_another_case_before_the_prompt(tmp_path) -> None:
+    db = str(tmp_path / "u.db")
+    ok = CliRunner().invoke(main, ["--db", db, "user", "add", "alice"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert ok.exit_code == 0, ok.output
+    r = CliRunner().invoke(main, ["--db", db, "user", "add", "Alice"], input="")
+    assert r.exit_code == 2 and "user 'alice' already exists (user names ignore case)" in r.output
+    assert "Password" not in r.output

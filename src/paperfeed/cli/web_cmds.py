@@ -93,6 +93,7 @@ def user_add(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
     from paperfeed.accounts import check_user_name
 
     check_user_name(name)
+    lib.accounts.check_name_free(name)  # before asking for the password
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     lib.accounts.add_user(name, password)
     if profiles:
