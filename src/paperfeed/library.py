@@ -12,7 +12,7 @@ import numpy as np
 from paperfeed import normalize
 from paperfeed.config import Settings
 from paperfeed.embed.base import paper_text
-from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.errors import InputError, NotFound, PaperfeedError
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
@@ -65,8 +65,14 @@ class Library(DeliveryMixin):
         """
         report = IngestReport()
         for path in paths:
-            ingest_file(self.store, path, report, fmt=fmt, strict=strict, progress=progress,
-                        collect_ids=collect_ids, upload_name=Path(path).name if uploaded else None)
+            name = Path(path).name if uploaded else None
+            try:
+                ingest_file(self.store, path, report, fmt=fmt, strict=strict, progress=progress,
+                            collect_ids=collect_ids, upload_name=name)
+            except InputError as e:
+                if name is None:
+                    raise
+                raise InputError(name, e.line, e.reason.replace(path, name)) from None  # no server path
         return report
 
     # ---- reading -------------------------------------------------------------

@@ -81,25 +81,11 @@ def ingest_file(
 ) -> None:
     """Ingest one file into ``store`` inside one transaction; raises InputError if unreadable.
 
-    ``upload_name``: the file is a web user's upload, known by that name (its path is never shown).
-    Its records go to the source ``upload:NAME``, from which the store adds papers but changes none.
+    ``upload_name``: the file is a web user's upload, reported by that name. Its records go to the
+    source ``upload:NAME``, from which the store adds papers but changes none (merge.is_upload).
     """
-    if upload_name is None:
-        _ingest_file(store, path, report, fmt, strict, progress, collect_ids, None)
-        return
-    try:
-        _ingest_file(store, path, report, fmt, strict, progress, collect_ids, upload_name)
-    except InputError as e:
-        raise InputError(upload_name, e.line, e.reason.replace(path, upload_name)) from None
-
-
-def _ingest_file(
-    store, path: str, report: IngestReport, fmt: str | None, strict: bool,
-    progress: Callable[[int], None] | None, collect_ids: bool, upload_name: str | None,
-) -> None:
     opened = open_input(path)
-    if upload_name is not None:
-        opened.name = upload_name
+    opened.name = upload_name or opened.name
     fmt = fmt or _detect(opened.head, opened.name)
     source = "stdin" if opened.name == "<stdin>" else Path(opened.name).name
     if upload_name is not None:
