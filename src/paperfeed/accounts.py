@@ -84,9 +84,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def check_user_name(name: str) -> str:
-    """A valid user name (letters, digits, _ . @ -; at most 64) or PaperfeedError."""
+    """A valid user name (ASCII letters, digits, _ . @ -; at most 64) or PaperfeedError.
+
+    User names ignore case: ``Alice`` and ``alice`` are one account (and one login throttle)."""
     if not _NAME.match(name):
-        raise PaperfeedError(f"invalid user name {name!r}: use letters, digits, '_', '.', '@' or '-'")
+        raise PaperfeedError(f"invalid user name {name!r}: use ASCII letters, digits, '_', '.', '@' or '-' "
+                             "(at most 64, starting with a letter or digit)")
     return name
 
 
@@ -101,7 +104,14 @@ class Accounts:
         check_user_name(name)
         hashed = hash_password(password)
         with self.store.transaction():
+            self.check_name_free(name)
             return self.store.create_user(name, hashed)
+
+    def check_name_free(self, name: str) -> None:
+        """PaperfeedError if a user has this name, in any case."""
+        taken = self.store.user_by_name(name)
+        if taken is not None:
+            raise PaperfeedError(f"user {taken.name!r} already exists (user names ignore case)")
 
     def set_password(self, name: str, password: str) -> None:
         """Change a password and end the user's sessions."""
@@ -113,9 +123,9 @@ class Accounts:
 
     def delete_user(self, name: str) -> None:
         """Delete a user (profiles stay, without an owner)."""
-        self.get_user(name)
+        user = self.get_user(name)
         with self.store.transaction():
-            self.store.delete_user(name)
+            self.store.delete_user(user.name)
 
     def authenticate(self, name: str, password: str) -> Principal | None:
         """The user for a correct name and password, else None."""

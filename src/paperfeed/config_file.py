@@ -26,6 +26,8 @@ TLS_MODES = ("none", "starttls", "ssl")
 FETCH_METHODS = ("oai", "api")
 _CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+_LOCAL_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})$")
+"""A sender on a local relay: ``paperfeed@localhost`` or ``paperfeed@labserver`` (one host label)."""
 
 
 class ConfigError(PaperfeedError):
@@ -42,6 +44,12 @@ def _url(v: str) -> str:
 def _email(v: str) -> str:
     if not _EMAIL.match(v):
         raise ValueError("expected an email address like jane@example.org")
+    return v
+
+
+def _sender(v: str) -> str:
+    if not (_EMAIL.match(v) or _LOCAL_EMAIL.match(v)):
+        raise ValueError("expected an email address like paperfeed@example.org or paperfeed@localhost")
     return v
 
 
@@ -104,7 +112,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "smtp.port": (_number(int, 1, 65535), 25),
     "smtp.tls": (_choice(TLS_MODES), "starttls"),
     "smtp.user": (_text, ""),
-    "smtp.from": (_email, ""),
+    "smtp.from": (_sender, ""),
     "smtp.timeout": (_number(float, 0.1, 600), 30.0),
     "smtp.cafile": (_text, ""),
     "web.base_url": (lambda v: _url(v) if v else "", ""),

@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from paperfeed import normalize
 from paperfeed.config import Settings
 from paperfeed.embed.base import paper_text
-from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.errors import InputError, NotFound, PaperfeedError
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
@@ -24,6 +24,10 @@ from paperfeed.store.base import Store, open_store
 if TYPE_CHECKING:
     from paperfeed.accounts import Accounts
     from paperfeed.onboard import ProfilePlan
+
+
+MAX_INTERESTS = 5_000
+"""Longest free-text interests of a profile, in characters."""
 
 
 def check_date(value: str | None, name: str) -> str | None:
@@ -53,17 +57,28 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def ingest(
         self, paths: Sequence[str], fmt: str | None = None, strict: bool = False,
-        progress: Callable[[int], None] | None = None, collect_ids: bool = False,
+        progress: Callable[[int], None] | None = None, collect_ids: bool = False, uploaded: bool = False,
     ) -> IngestReport:
         """Ingest files ('-' is stdin); each file is one transaction.
 
+        ``uploaded``: the files are web users' uploads, shown by file name only; they add papers
+        but never change a stored one (see merge.is_upload).
         Raises InputError for a file that cannot be read; files before it stay ingested.
         """
         report = IngestReport()
         for path in paths:
-            ingest_file(self.store, path, report, fmt=fmt, strict=strict, progress=progress,
-                        collect_ids=collect_ids)
+            self._ingest_one(path, report, fmt=fmt, strict=strict, progress=progress, collect_ids=collect_ids,
+                             uploaded=uploaded)
         return report
+
+    def _ingest_one(self, path: str, report: IngestReport, uploaded: bool = False, **kw: Any) -> None:
+        name = Path(path).name if uploaded else None
+        try:
+            ingest_file(self.store, path, report, upload_name=name, **kw)
+        except InputError as e:
+            if name is None:
+                raise
+            raise InputError(name, e.line, e.reason.replace(path, name)) from None  # no server path
 
     # ---- reading -------------------------------------------------------------
 
@@ -271,17 +286,19 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def create_profile(self, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
                        author: str | None = None, interests: str | None = None,
-                       fmt: str | None = None, plan: ProfilePlan | None = None) -> dict:
+                       fmt: str | None = None, plan: ProfilePlan | None = None, uploaded: bool = False) -> dict:
         """Create (or extend) a profile from files, paper keys, an author name, interests and a plan.
 
         ``plan`` (from plan_profile) carries the author matches and fetched works; without one, an
         ``author`` is matched here. Unknown keys fail before anything is written. Every paper added
-        records why (file, key, author match, service id). Returns what was added and matched.
+        records why (file, key, author match, service id); ``uploaded`` as for ``ingest``.
+        Returns what was added and matched.
         """
         from paperfeed import onboard
 
-        if not name.strip() or len(name) > 64 or any(c in name for c in "/\\\n"):
-            raise PaperfeedError(f"invalid profile name {name!r}")
+        self.check_profile_name(name)
+        if interests and len(interests) > MAX_INTERESTS:
+            raise PaperfeedError(f"interests too long: {len(interests)} characters (at most {MAX_INTERESTS})")
         key_ids = []
         for k in keys:
             pid = self.store.resolve_id(k)
@@ -293,7 +310,7 @@ class Library(DeliveryMixin, ReadingMixin):
         report, per_file = IngestReport(), []
         for path in files:
             before = len(report.ids)
-            ingest_file(self.store, path, report, fmt=fmt, collect_ids=True)
+            self._ingest_one(path, report, fmt=fmt, collect_ids=True, uploaded=uploaded)
             per_file.append((report.files[-1]["file"], report.ids[before:]))
         with self.store.transaction():
             prof = self.store.create_profile(name, interests or "", [author] if author else [])
@@ -313,6 +330,19 @@ class Library(DeliveryMixin, ReadingMixin):
             "near_misses": plan.author.as_dict()["near_misses"] if plan and plan.author else [],
             "sources": applied["sources"], "notes": applied["notes"],
         }
+
+    def check_profile_name(self, name: str) -> None:
+        """For a new profile: names.check_profile_name, and no existing name that differs only in case
+        or look-alike letters. An existing profile's own name always passes."""
+        from paperfeed.names import check_profile_name, profile_name_key
+
+        if self.store.profile_id(name) is not None:
+            return
+        check_profile_name(name)
+        key = profile_name_key(name)
+        if any(profile_name_key(other) == key for _, other in self.store.profile_rows()):
+            raise PaperfeedError(f"invalid profile name {name!r}: too much like an existing profile's name "
+                                 "(names that differ only in case or look-alike letters are one name)")
 
     def profile_paper_ids(self, name: str) -> list[int]:
         """Row ids of a profile's own papers (NotFound for an unknown profile)."""

@@ -11,6 +11,29 @@ from paperfeed import normalize
 from paperfeed.models import Paper
 
 FUZZY_TITLE_MIN = 93.0
+UPLOAD_PREFIX = "upload:"
+"""Source names of listings users paste or upload on the web: untrusted, they never rewrite a paper."""
+
+
+def is_upload(source: str) -> bool:
+    """Whether records from this source came from a web user (not the operator's ingest or fetch)."""
+    return source.startswith(UPLOAD_PREFIX)
+
+
+def provisional(p: Paper) -> bool:
+    """A stored paper known only from users' uploads: the first trusted record of it replaces its text."""
+    return bool(p.sources) and all(is_upload(s) for s in p.sources)
+
+
+def replace_provisional(old: Paper, new: Paper) -> Paper:
+    """A trusted record over a provisional paper: its fields win (version included), gaps filled from old."""
+    fields = ("title", "abstract", "arxiv_id", "doi", "date", "updated", "venue", "url", "comments",
+              "journal_ref")
+    return replace(
+        old, **{f: getattr(new, f) or getattr(old, f) for f in fields},
+        authors=new.authors or old.authors, categories=new.categories or old.categories, version=new.version,
+        sources=tuple(dict.fromkeys(old.sources + new.sources)),
+    )
 
 
 def _longer(a: str | None, b: str | None) -> str | None:

@@ -19,14 +19,33 @@ _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
                        "ß": "ss", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"})
 _NULLS = {"", "null", "none", "nan", "n/a", "-", "et al", "et al.", "others"}
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+"""Control characters that are not whitespace (str.split already takes \\t \\n \\r \\x0b \\x0c \\x1c-\\x1f)."""
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS, SOS, PM, APC strings
+    r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
+    r"|\x1b[ -~]?"  # any other escape
+    r"|[\x00-\x08\x0e-\x1a\x7f-\x9f]"
+)
+
+
+def strip_controls(s: str) -> str:
+    """Drop terminal escape sequences and control characters (whitespace ones become spaces)."""
+    if not _CONTROL.search(s):
+        return s
+    return _ESCAPE.sub("", s)
 
 
 def clean_text(s: str | None) -> str:
-    """NFC-normalise and collapse whitespace."""
+    """NFC-normalise, drop control characters and escape sequences, collapse whitespace."""
     if not s:
         return ""
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
+    if _CONTROL.search(s):
+        s = _ESCAPE.sub("", s)
     return " ".join(s.split())
 
 
@@ -182,33 +201,96 @@ def paper_key(arxiv: str | None, doi_: str | None, title: str) -> str:
 
 def record_identity(p: Paper) -> tuple[str, str]:
     """(key, hash) of a raw, un-normalised record: a cheap test for "seen exactly this before"."""
-    aid, _ = arxiv_id(p.arxiv_id)
-    return paper_key(aid, doi(p.doi), clean_text(p.title)), content_hash(p)
+    aid, _ = arxiv_id(_head(p.arxiv_id, ID_CHARS))
+    return paper_key(aid, doi(_head(p.doi, 4 * ID_CHARS)), clean_text(_head(p.title, 4 * LIMITS["title"]))), \
+        content_hash(p)
+
+
+LIMITS = {"title": 1_000, "abstract": 20_000, "venue": 500, "comments": 2_000, "journal_ref": 1_000,
+          "url": 2_000}
+"""Longest stored text of each field, in characters; longer values are cut at a word (and reported).
+arXiv allows 1,920 characters of abstract; nothing real comes near these."""
+MAX_AUTHORS, MAX_AUTHOR_CHARS = 1_000, 300
+MAX_CATEGORIES, MAX_CATEGORY_CHARS = 50, 40
+ID_CHARS = 300
+"""Longest arXiv id, DOI or date looked at; a longer DOI is dropped (reported), not cut."""
+
+
+def _head(s: str | None, n: int) -> str | None:
+    return s[:n] if s is not None and len(s) > n else s
+
+
+def _cut(s: str, limit: int) -> str:
+    """``s`` shortened to at most ``limit`` characters at a word boundary, ending in an ellipsis."""
+    head = s[: limit - 1]
+    if s[limit - 1] != " " and " " in head[limit // 2 :]:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip() + "…"
+
+
+def _capped(s: str | None, field: str, cuts: list[str]) -> str:
+    """clean_text, bounded: at most LIMITS[field] characters; the field is noted in ``cuts`` if cut."""
+    if not s:
+        return ""
+    limit = LIMITS[field]
+    out = clean_text(s[: 4 * limit])  # never clean megabytes only to throw them away
+    if len(out) <= limit and len(s) <= 4 * limit:  # (collapsed spaces or NFC can change the length)
+        return out
+    cuts.append(field)
+    return _cut(out, limit) if len(out) > limit else out
+
+
+def _capped_authors(raw: tuple[str, ...] | list[str], cuts: list[str]) -> tuple[str, ...]:
+    names = authors([a[: 4 * MAX_AUTHOR_CHARS] for a in raw[:MAX_AUTHORS]])
+    if len(raw) > MAX_AUTHORS or any(len(a) > MAX_AUTHOR_CHARS for a in names):
+        cuts.append("authors")
+        names = tuple(_cut(a, MAX_AUTHOR_CHARS) if len(a) > MAX_AUTHOR_CHARS else a for a in names)
+    return names
+
+
+def _capped_categories(raw: tuple[str, ...], cuts: list[str]) -> tuple[str, ...]:
+    cats = [clean_text(c[: 4 * MAX_CATEGORY_CHARS]) for c in raw[:MAX_CATEGORIES]]
+    kept = tuple(dict.fromkeys(c for c in cats if c and len(c) <= MAX_CATEGORY_CHARS))
+    if len(raw) > MAX_CATEGORIES or any(len(c) > MAX_CATEGORY_CHARS for c in cats):
+        cuts.append("categories")
+    return kept
 
 
 def normalize_paper(p: Paper) -> Paper:
-    """Return the paper with every field in canonical form and its key set."""
-    aid, version = arxiv_id(p.arxiv_id)
-    d = doi(p.doi)
-    title = clean_text(p.title)
-    cats = tuple(dict.fromkeys(c for c in (clean_text(c) for c in p.categories) if c))
-    return Paper(  # every field listed: faster than dataclasses.replace on this hot path
+    """Return the paper with every field in canonical form and its key set (fields cut to LIMITS)."""
+    return normalize_paper_cut(p)[0]
+
+
+def normalize_paper_cut(p: Paper) -> tuple[Paper, tuple[str, ...]]:
+    """normalize_paper, and the names of the fields that were cut to their limits (or dropped)."""
+    cuts: list[str] = []
+    aid, version = arxiv_id(_head(p.arxiv_id, ID_CHARS))
+    d = doi(_head(p.doi, 4 * ID_CHARS))
+    if d is not None and len(d) > ID_CHARS:
+        d = None
+        cuts.append("doi")
+    title = _capped(p.title, "title", cuts)
+    url = clean_text(p.url) if p.url and len(p.url) <= LIMITS["url"] else None
+    if p.url and url is None:
+        cuts.append("url")
+    paper = Paper(  # every field listed: faster than dataclasses.replace on this hot path
         title=title,
-        abstract=clean_text(p.abstract),
-        authors=authors(p.authors),
+        abstract=_capped(p.abstract, "abstract", cuts),
+        authors=_capped_authors(p.authors, cuts),
         arxiv_id=aid,
         doi=d,
-        categories=cats,
-        date=date(p.date),
-        updated=date(p.updated),
-        venue=clean_text(p.venue) or None,
-        url=clean_text(p.url) or None,
-        comments=clean_text(p.comments) or None,
-        journal_ref=clean_text(p.journal_ref) or None,
+        categories=_capped_categories(p.categories, cuts),
+        date=date(_head(p.date, ID_CHARS)),
+        updated=date(_head(p.updated, ID_CHARS)),
+        venue=_capped(p.venue, "venue", cuts) or None,
+        url=url or None,
+        comments=_capped(p.comments, "comments", cuts) or None,
+        journal_ref=_capped(p.journal_ref, "journal_ref", cuts) or None,
         version=p.version if p.version is not None else version,
         sources=p.sources,
         key=paper_key(aid, d, title),
     )
+    return paper, tuple(cuts)
 
 
 def content_hash(p: Paper) -> str:

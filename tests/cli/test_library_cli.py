@@ -70,7 +70,7 @@ def test_ingest_json_shape(db: Path, listing: Path) -> None:
     assert out["rejected"] == [{"file": str(listing), "line": 4, "reason": out["rejected"][0]["reason"]}]
     assert isinstance(out["rejected"][0]["reason"], str) and out["rejected"][0]["reason"]
     assert out["files"] == [{"file": str(listing), "format": "jsonl", "added": 3, "updated": 0, "unchanged": 0,
-                             "rejected": 1}]
+                             "rejected": 1, "truncated": 0}]
     again = ingest(db, listing)
     assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 3)
 

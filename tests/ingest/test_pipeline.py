@@ -42,7 +42,7 @@ def test_plain_file(lib: Library, tmp_path: Path) -> None:
     report = lib.ingest([path], fmt="jsonl")
     assert (report.added, report.updated, report.unchanged, report.rejected) == (10, 0, 0, [])
     assert report.files == [
-        {"file": path, "format": "jsonl", "added": 10, "updated": 0, "unchanged": 0, "rejected": 0}
+        {"file": path, "format": "jsonl", "added": 10, "updated": 0, "unchanged": 0, "rejected": 0, "truncated": 0}
     ]
     assert lib.store.count() == 10
     assert lib.get("2401.00003").title == "Paper number 3 on sparse attention"

@@ -21,6 +21,7 @@ from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.library import Library
 from paperfeed.rank import sentences
 from paperfeed.rank import similar as similar_mod
+from paperfeed.rank.query import QueryTooLarge, parse_query
 from paperfeed.rank.search import MODES
 
 MODEL = "test-hashing-64"
@@ -533,9 +534,18 @@ def write_records(path: Path, recs: list[dict]) -> Path:
 
 
 def as_query(title: str, abstract: str) -> str:
-    """A paper's text as a plain query (no quotes, backslashes or leading minus signs)."""
+    """A paper's text as a plain query (no quotes, backslashes or leading minus signs), as much of it as
+    the query caps allow (rank/query.py: MAX_QUERY_CHARS, MAX_QUERY_TERMS)."""
     words = f"{title}. {abstract}".translate(str.maketrans("'\"\\’", "    ")).split()
-    return " ".join(w.lstrip("-") for w in words)
+    query = ""
+    for w in (w.lstrip("-") for w in words):
+        longer = f"{query} {w}".strip()
+        try:
+            parse_query(longer)
+        except QueryTooLarge:
+            break
+        query = longer
+    return query
 
 
 def index_meta(lib: Library) -> dict:

@@ -15,8 +15,21 @@ from rich.markup import escape
 from paperfeed.config import load_settings
 from paperfeed.errors import PaperfeedError
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+
+class SafeConsole(Console):
+    """A rich Console that drops control characters and escape sequences from every string printed.
+
+    Titles and authors come from files and feeds: an ESC sequence in one must not clear the screen or
+    retitle the terminal. Rich writes its own styling codes after this, from the markup."""
+
+    def render_str(self, text: str, **kwargs: Any):  # noqa: ANN201 - rich's Text
+        from paperfeed.normalize import strip_controls
+
+        return super().render_str(strip_controls(text), **kwargs)
+
+
+console = SafeConsole(highlight=False, soft_wrap=True)
+err_console = SafeConsole(stderr=True, highlight=False)
 
 
 def db_option(f: Callable) -> Callable:

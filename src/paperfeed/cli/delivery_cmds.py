@@ -13,6 +13,7 @@ from paperfeed.cli.common import console, err_console, json_option, print_json, 
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError
 from paperfeed.library import Library
+from paperfeed.normalize import strip_controls
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -135,7 +136,7 @@ def digest(lib: Library, name: str, send: bool, dry_run: bool, out: Path | None,
     if as_json:
         print_json(res.as_dict())
     elif res.status == "dry-run" and out is None and res.message is not None:
-        sys.stdout.write(res.message.get_body(("plain",)).get_content())
+        sys.stdout.write(strip_controls(res.message.get_body(("plain",)).get_content()))
     else:
         console.print(res.summary(), markup=False)
     if not res.ok:

@@ -45,6 +45,7 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         console.print(
             f"{f['file']} ({f['format']}): {f['added']} added, {f['updated']} updated, "
             f"{f['unchanged']} unchanged, {f['rejected']} rejected"
+            + (f", {f['truncated']} shortened to the field limits" if f.get("truncated") else "")
         )
         if not (f["added"] or f["updated"] or f["unchanged"] or f["rejected"]):
             err_console.print(f"warning: no papers found in {f['file']} (read as {f['format']}; see --format)",
@@ -55,6 +56,10 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         err_console.print(f"  rejected {r['file']}:{r['line']}: {r['reason']}", markup=False)
     if len(report.rejected) > 20:
         err_console.print(f"  ... and {len(report.rejected) - 20} more rejected (see --json)")
+    for r in report.truncated[:20]:
+        err_console.print(f"  shortened {r['file']}:{r['line']}: {r['reason']}", markup=False)
+    if len(report.truncated) > 20:
+        err_console.print(f"  ... and {len(report.truncated) - 20} more shortened (see --json)")
     if embedded:
         console.print(f"embedded {embedded} papers")
 

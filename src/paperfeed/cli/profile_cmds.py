@@ -13,6 +13,7 @@ from paperfeed.cli.search_cmds import hit_dict, print_hits
 from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
 from paperfeed.export import paper_dict
 from paperfeed.library import Library
+from paperfeed.normalize import strip_controls
 from paperfeed.onboard import ProfilePlan, origin_dict, origin_label
 
 
@@ -229,9 +230,9 @@ def feed(lib: Library, name: str, since: str | None, until: str | None, category
     elif fmt == "atom":
         sys.stdout.buffer.write(atom_feed(hits, name))
     elif fmt == "markdown":
-        sys.stdout.write(markdown_feed(hits, name))
+        sys.stdout.write(strip_controls(markdown_feed(hits, name)))
     elif fmt == "bibtex":
-        sys.stdout.write(bibtex_feed(hits))
+        sys.stdout.write(strip_controls(bibtex_feed(hits)))
     else:
         print_hits(hits, False, empty="nothing to recommend: add papers or interests to the profile")
 

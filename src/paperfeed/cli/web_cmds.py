@@ -21,13 +21,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def proxy_options(forwarded_allow_ips: str | None) -> dict:
+    """uvicorn settings: X-Forwarded-For/-Proto are believed only from the proxies the operator names.
+
+    (uvicorn's default trusts them from 127.0.0.1, so any local client could pick its own address.)"""
+    addrs = [a.strip() for a in (forwarded_allow_ips or "").split(",") if a.strip()]
+    for a in addrs:
+        try:
+            if a != "*":
+                ipaddress.ip_network(a, strict=False)
+        except ValueError:
+            raise click.BadParameter(f"{a!r} is not an IP address or network",
+                                     param_hint="--forwarded-allow-ips") from None
+    return {"proxy_headers": bool(addrs), "forwarded_allow_ips": ",".join(addrs) if addrs else None}
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback requires login.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--login", "force_login", is_flag=True, help="Require login even on 127.0.0.1.")
+@click.option("--forwarded-allow-ips", metavar="ADDRS",
+              help="Behind a reverse proxy: its addresses (comma-separated, e.g. 127.0.0.1), whose "
+                   "X-Forwarded-For gives the client address. Without it forwarded headers are ignored.")
 @with_library
-def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
+def serve(lib: Library, host: str, port: int, force_login: bool, forwarded_allow_ips: str | None) -> None:
     """Run the web app (search, papers, feeds, topic map, JSON API).
 
     \b
@@ -36,8 +54,11 @@ def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
     Examples:
       paperfeed serve
       paperfeed serve --host 0.0.0.0 --port 8080
+      paperfeed serve --host 127.0.0.1 --login --forwarded-allow-ips 127.0.0.1   (behind nginx)
     """
     import uvicorn
+
+    proxy = proxy_options(forwarded_allow_ips)
 
     from paperfeed.web.app import create_app
 
@@ -49,7 +70,7 @@ def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
     shown = f"[{host}]" if ":" in host else host
     mode = "login required" if login else "single-user, no login"
     console.print(f"paperfeed serving {escape(str(lib.settings.db_path))} at http://{shown}:{port}/ ({mode})")
-    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning")
+    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", **proxy)
 
 
 @click.group()
@@ -72,6 +93,7 @@ def user_add(lib: Library, name: str, profiles: tuple[str, ...]) -> None:
     from paperfeed.accounts import check_user_name
 
     check_user_name(name)
+    lib.accounts.check_name_free(name)  # before asking for the password
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     lib.accounts.add_user(name, password)
     if profiles:

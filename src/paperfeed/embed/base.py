@@ -11,6 +11,9 @@ import numpy as np
 
 MAX_TOKENS = 256
 """Texts are truncated to this many word-piece tokens (including [CLS] and [SEP])."""
+MAX_TEXT_CHARS = 8_000
+"""Texts are cut to this many characters before tokenizing (the tokenizer reads a whole text before it
+truncates; 256 tokens never take more than this unless the text is mostly spaces)."""
 
 
 @runtime_checkable
@@ -26,9 +29,9 @@ class Embedder(Protocol):
 
 
 def paper_text(title: str, abstract: str) -> str:
-    """The text embedded for a paper: ``title. abstract``, whitespace collapsed."""
-    title = " ".join(title.split())
-    abstract = " ".join(abstract.split())
+    """The text embedded for a paper: ``title. abstract``, whitespace collapsed, at most about MAX_TEXT_CHARS."""
+    title = " ".join(title[: 2 * MAX_TEXT_CHARS].split())[:MAX_TEXT_CHARS]
+    abstract = " ".join(abstract[: 2 * MAX_TEXT_CHARS].split())[:MAX_TEXT_CHARS]
     if not title or not abstract:
         return title or abstract
     if title[-1] in ".?!":

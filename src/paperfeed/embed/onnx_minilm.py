@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from paperfeed.embed.base import MAX_TOKENS, models_cache_dir
+from paperfeed.embed.base import MAX_TEXT_CHARS, MAX_TOKENS, models_cache_dir
 from paperfeed.errors import PaperfeedError
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class OnnxMiniLMEmbedder:
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """Word-piece ids per text, with [CLS]/[SEP], truncated to MAX_TOKENS."""
-        return [enc.ids for enc in self._tokenizer.encode_batch(list(texts))]
+        return [enc.ids for enc in self._tokenizer.encode_batch([t[:MAX_TEXT_CHARS] for t in texts])]
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts in length-sorted sub-batches of ``batch_size``; rows keep input order."""

@@ -12,6 +12,7 @@ from paperfeed import normalize
 from paperfeed.errors import InputError
 from paperfeed.ingest import get_parser, worker
 from paperfeed.ingest.reader import open_input
+from paperfeed.merge import UPLOAD_PREFIX
 from paperfeed.models import Note, Paper, Parsed
 
 BATCH = 2000
@@ -25,6 +26,8 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[dict] = field(default_factory=list)
+    truncated: list[dict] = field(default_factory=list)
+    """Records stored with a field cut to normalize.LIMITS: file, line, fields."""
     files: list[dict] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each: names joined, titles missing
@@ -33,7 +36,7 @@ class IngestReport:
         """The JSON shape printed by ``ingest --json``."""
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "rejected": self.rejected, "files": self.files, "notes": self.notes,
+            "rejected": self.rejected, "truncated": self.truncated, "files": self.files, "notes": self.notes,
         }
 
 
@@ -75,24 +78,32 @@ def _detect(head: str, name: str) -> str:
 
 def ingest_file(
     store, path: str, report: IngestReport, fmt: str | None = None, strict: bool = False,
-    progress: Callable[[int], None] | None = None, collect_ids: bool = False,
+    progress: Callable[[int], None] | None = None, collect_ids: bool = False, upload_name: str | None = None,
 ) -> None:
-    """Ingest one file into ``store`` inside one transaction; raises InputError if unreadable."""
+    """Ingest one file into ``store`` inside one transaction; raises InputError if unreadable.
+
+    ``upload_name``: the file is a web user's upload, reported by that name. Its records go to the
+    source ``upload:NAME``, from which the store adds papers but changes none (merge.is_upload).
+    """
     opened = open_input(path)
+    opened.name = upload_name or opened.name
     fmt = fmt or _detect(opened.head, opened.name)
     source = "stdin" if opened.name == "<stdin>" else Path(opened.name).name
+    if upload_name is not None:
+        source = UPLOAD_PREFIX + source
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     rejected: list[dict] = []
-    if worker.worth_it(path, fmt) and not store.has_source(source):
+    truncated: list[dict] = []
+    if upload_name is None and worker.worth_it(path, fmt) and not store.has_source(source):
         opened.close()  # a worker process reads it
         # closing(): on any error here the worker is stopped at once, not whenever the generator is collected
         with store.transaction(), closing(worker.prepared_batches(path, fmt, source, BATCH)) as batches:
             for items in batches:
                 _write_prepared(store, source, items, opened.name, strict, counts, rejected,
-                                report.ids if collect_ids else None)
+                                report.ids if collect_ids else None, truncated)
                 if progress:
                     progress(len(items))
-        _account(report, opened.name, fmt, counts, rejected)
+        _account(report, opened.name, fmt, counts, rejected, truncated)
         return
     parse = get_parser(fmt)
     batch: list[Paper] = []
@@ -105,14 +116,19 @@ def ingest_file(
         idents = [normalize.record_identity(p) for p in batch]
         if line_hashes:
             idents = [(k, line_hashes.pop(n, h)) for (k, h), n in zip(idents, batch_lines, strict=True)]
-        batch_lines.clear()
         # records seen before from this source are counted here, unnormalised; only the rest is written
         known = store.unchanged_records(source, idents)
         todo = [i for i in range(len(batch)) if i not in known]
         results = [("unchanged", pid) for pid in known.values()]
         if todo:
-            results += store.write_papers([normalize.normalize_paper(batch[i]) for i in todo], source,
-                                          [idents[i] for i in todo])
+            normed = []
+            for i in todo:
+                paper, cuts = normalize.normalize_paper_cut(batch[i])
+                normed.append(paper)
+                if cuts:
+                    _note_cut(truncated, opened.name, batch_lines[i], cuts)
+            results += store.write_papers(normed, source, [idents[i] for i in todo])
+        batch_lines.clear()
         for status, pid in results:
             counts[status] += 1
             if collect_ids:
@@ -143,7 +159,7 @@ def ingest_file(
             rejected.append({"file": opened.name, "line": rec.line, "reason": rec.reason})
         if batch:
             flush()
-    _account(report, opened.name, fmt, counts, rejected)
+    _account(report, opened.name, fmt, counts, rejected, truncated)
     report.notes += _notes(opened.name, joined, untitled)
 
 
@@ -163,15 +179,17 @@ def _notes(name: str, joined: list[str], untitled: dict[str, int]) -> list[str]:
 
 def _write_prepared(
     store, source: str, items: list, name: str, strict: bool, counts: dict[str, int], rejected: list[dict],
-    ids: list[int] | None,
+    ids: list[int] | None, truncated: list[dict],
 ) -> None:
-    """Write one batch of normalised records from the worker; note its rejections."""
+    """Write one batch of normalised records from the worker; note its rejections and cut fields."""
     papers, idents, rows = [], [], []
     for it in items:
         if isinstance(it, worker.Prepared):
             papers.append(it.paper)
             idents.append(it.ident)
             rows.append(it.row)
+            if it.cuts:
+                _note_cut(truncated, name, it.line, it.cuts)
         elif strict:
             raise StrictRejection(name, it.line, f"{it.reason} (--strict: nothing written)")
         else:
@@ -182,8 +200,16 @@ def _write_prepared(
             ids.append(pid)
 
 
-def _account(report: IngestReport, name: str, fmt: str, counts: dict[str, int], rejected: list[dict]) -> None:
+def _note_cut(truncated: list[dict], name: str, line: int, cuts: tuple[str, ...]) -> None:
+    truncated.append({"file": name, "line": line, "fields": list(cuts),
+                      "reason": "cut to the length limits: " + ", ".join(cuts)})
+
+
+def _account(report: IngestReport, name: str, fmt: str, counts: dict[str, int], rejected: list[dict],
+             truncated: list[dict]) -> None:
     report.rejected.extend(rejected)
+    report.truncated.extend(truncated)
     for k, v in counts.items():
         setattr(report, k, getattr(report, k) + v)
-    report.files.append({"file": name, "format": fmt, **counts, "rejected": len(rejected)})
+    report.files.append({"file": name, "format": fmt, **counts, "rejected": len(rejected),
+                         "truncated": len(truncated)})

@@ -40,6 +40,7 @@ class Prepared:
     paper: Paper
     ident: tuple[str, str]
     row: PaperRow  # the columns it is stored with, computed here to spare the writer
+    cuts: tuple[str, ...] = ()  # fields cut to their length limits (normalize.LIMITS)
 
 
 def line_hash(line: str) -> str:
@@ -113,8 +114,9 @@ def _produce(path: str, fmt: str, source: str, batch: int, out: BinaryIO) -> Non
             h = hashes.pop(rec.line, "")
             if isinstance(rec, Parsed):
                 key, _ = normalize.record_identity(rec.paper)
-                paper = replace(normalize.normalize_paper(rec.paper), sources=(source,))  # as the store would
-                items.append(Prepared(rec.line, paper, (key, h), paper_row(paper)))
+                paper, cuts = normalize.normalize_paper_cut(rec.paper)
+                paper = replace(paper, sources=(source,))  # as the store would
+                items.append(Prepared(rec.line, paper, (key, h), paper_row(paper), cuts))
             else:
                 items.append(rec)
             if len(items) >= batch:

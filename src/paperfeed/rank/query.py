@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from paperfeed import normalize
+from paperfeed.errors import PaperfeedError
 
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
@@ -17,6 +18,10 @@ STOPWORDS = frozenset({
     "using", "based", "towards", "toward",
 })
 _WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_CHARS = 400
+"""Longest query accepted (the longest useful query is a pasted title, well under this)."""
+MAX_QUERY_TERMS = 64
+"""Most distinct words, phrases and field terms in one query; each adds work to every search."""
 
 
 @dataclass
@@ -68,10 +73,39 @@ def _split(raw: str) -> list[str]:
     return out
 
 
+def _bounded_tokens(raw: str) -> list[str]:
+    """The query's tokens, repeats merged (ignoring case); QueryTooLarge past the length cap."""
+    n = len(raw.strip())
+    if n > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"query too long: {n} characters (at most {MAX_QUERY_CHARS})")
+    return _first_of_each(_split(raw))
+
+
+def _first_of_each(items: list[str]) -> list[str]:
+    """Items without repeats that differ only in case, in order, each as first spelled."""
+    seen: dict[str, str] = {}
+    for it in items:
+        seen.setdefault(it.lower(), it)
+    return list(seen.values())
+
+
+def _merged(q: Query) -> Query:
+    """Repeated words merged (ignoring case); QueryTooLarge past the term cap."""
+    q.words = _first_of_each(q.words)
+    n = len(q.words) + len(q.phrases) + len(q.authors) + len(q.categories) + len(q.excluded)
+    if n > MAX_QUERY_TERMS:
+        raise QueryTooLarge(f"query has {n} different terms (at most {MAX_QUERY_TERMS})")
+    return q
+
+
+class QueryTooLarge(PaperfeedError):
+    """A query over MAX_QUERY_CHARS characters or MAX_QUERY_TERMS distinct terms."""
+
+
 def parse_query(raw: str) -> Query:
-    """Parse the query syntax; never raises."""
+    """Parse the query syntax; raises QueryTooLarge for an oversized query (nothing else)."""
     q = Query(raw=raw)
-    for tok in _split(raw):
+    for tok in _bounded_tokens(raw):
         low = tok.lower()
         if low.startswith(("au:", "author:")) and len(tok.split(":", 1)[1]) > 0:
             q.authors.append(tok.split(":", 1)[1])
@@ -87,7 +121,7 @@ def parse_query(raw: str) -> Query:
             q.phrases.append(tok)
         else:
             q.words.extend(_WORD.findall(tok))
-    return q
+    return _merged(q)
 
 
 def _phrase(text: str) -> str:

@@ -14,7 +14,7 @@ import orjson
 
 from paperfeed import normalize
 from paperfeed.errors import PaperfeedError
-from paperfeed.merge import merge, same_paper_fuzzy, titles_close
+from paperfeed.merge import is_upload, merge, provisional, replace_provisional, same_paper_fuzzy, titles_close
 from paperfeed.models import Paper
 from paperfeed.store.migrations import migrate
 from paperfeed.store.rows import PaperRow, author_keys, paper_row
@@ -177,6 +177,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         # rows computed ahead hold for a paper exactly as given (by identity: a merge makes a new one)
         ahead = {id(p): r for p, g, r in zip(papers, given, rows, strict=True) if p is g} if rows else {}
         fuzzy_possible = self._has_unidentified() or any(not p.arxiv_id for p in papers)
+        upload = is_upload(source)
         cand = self._probe(papers, index_authors=fuzzy_possible)
         next_id = (self.conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
         new: dict[int, Paper] = {}  # row id -> paper to insert
@@ -193,8 +194,13 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
                 cand.add(pid, p)
                 out[slot] = ("added", pid)
                 continue
+            if upload and pid not in new:  # a user's upload links to a stored paper, never rewrites it
+                out[slot] = ("unchanged", pid)
+                continue
             stored = changed[pid][0] if pid in changed else old
-            merged = cand.keep_ids_unique(pid, merge(new.get(pid) or changed.get(pid, (old, old))[1], p))
+            base = new.get(pid) or changed.get(pid, (old, old))[1]
+            combine = replace_provisional if pid not in new and not upload and provisional(base) else merge
+            merged = cand.keep_ids_unique(pid, combine(base, p))
             cand.add(pid, merged)
             if pid in new:
                 new[pid] = merged

@@ -41,9 +41,10 @@ class UserStoreMixin:
         return int(cur.lastrowid)
 
     def user_by_name(self, name: str) -> UserRow | None:
-        """The user with this name, or None."""
+        """The user with this name, ignoring (ASCII) case, or None; an exact match first."""
         row = self.conn.execute(
-            "SELECT id, name, password_hash, created_at FROM users WHERE name = ?", (name,)
+            "SELECT id, name, password_hash, created_at FROM users WHERE name = ? COLLATE NOCASE "
+            "ORDER BY name = ? DESC LIMIT 1", (name, name)
         ).fetchone()
         return UserRow(*row) if row else None
 

@@ -35,24 +35,18 @@ def check_profile(lib: Library, user: Principal, name: str) -> None:
         raise NotFound(f"no profile named {name!r}")
 
 
-def check_profile_name(name: str) -> str:
-    """The same rule as Library.create_profile, checked before a profile is claimed."""
-    if not name.strip() or len(name) > 64 or any(c in name for c in "/\\\n\r"):
-        raise PaperfeedError(f"invalid profile name {name!r}")
-    return name
-
-
 def create_profile(
     lib: Library, user: Principal, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
     author: str | None = None, interests: str | None = None,
 ) -> dict:
     """Create (or extend) a profile owned by the user; a name taken by someone else is refused."""
-    check_profile_name(name)
+    lib.check_profile_name(name)  # before the name is claimed
     for k in keys:
         lib.get(k)  # unknown keys fail before the profile is claimed
     if not user.sees_everything:
         lib.accounts.claim_profile(name, user.user_id)
-    return lib.create_profile(name, files=files, keys=keys, author=author or None, interests=interests or None)
+    return lib.create_profile(name, files=files, keys=keys, author=author or None, interests=interests or None,
+                              uploaded=True)
 
 
 @contextmanager
@@ -77,7 +71,7 @@ def add_listing(lib: Library, user: Principal, name: str, data: bytes, filename:
     """Add the papers of a pasted listing or an uploaded file (any ingest format) to a profile."""
     check_profile(lib, user, name)
     with listing_file(data, filename) as path:
-        return lib.create_profile(name, files=[path])
+        return lib.create_profile(name, files=[path], uploaded=True)
 
 
 def remove_papers(lib: Library, user: Principal, name: str, keys: Sequence[str]) -> int:

@@ -28,6 +28,7 @@ from paperfeed.config import Settings
 from paperfeed.errors import NotFound, PaperfeedError, ProfileTaken
 from paperfeed.library import Library
 from paperfeed.web import api, login, pages, pages_profiles, reading
+from paperfeed.web.access import MAX_UPLOAD
 from paperfeed.web.deps import LoginRequired
 from paperfeed.web.throttle import LoginThrottle
 from paperfeed.web.topicmap import TopicMaps
@@ -67,6 +68,8 @@ def create_app(settings: Settings, library: Library | None = None, *, login_requ
     hosts = list(allowed_hosts) if allowed_hosts is not None else (["*"] if login_required else list(LOOPBACK_HOSTS))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for router in (api.router, reading.api, login.router, pages.router, pages_profiles.router, reading.pages):
         app.include_router(router)
@@ -138,6 +141,64 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+MAX_BODY = MAX_UPLOAD + 2**20
+"""Largest request body read, in bytes: the largest upload plus room for the form around it."""
+
+
+class BodyLimit:
+    """Pure ASGI middleware: refuse a request body over MAX_BODY (413) before or while it is read,
+    so no request can make the server hold more than that in memory."""
+
+    def __init__(self, app, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            body = b'{"detail":"request body too large (at most %d MiB)"}' % (self.limit // 2**20)
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # a chunked body with no length, or one longer than it said
+                raise HTTPException(413, f"request body too large (at most {self.limit // 2**20} MiB)")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+class HeadAsGet:
+    """Pure ASGI middleware: answer HEAD like GET, headers only (FastAPI routes list GET alone).
+
+    Safe because no GET changes state; the Content-Length is the GET body's, as HTTP asks."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _wants_json(request: Request) -> bool:

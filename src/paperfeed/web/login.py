@@ -54,16 +54,15 @@ def login(request: Request, name: Annotated[str, Form()], password: Annotated[st
         raise HTTPException(403, "the login form expired: reload the page and try again")
     accounts, throttle = request.app.state.accounts, request.app.state.login_throttle
     keys = (f"user:{name.strip().lower()}", f"addr:{request.client.host if request.client else '?'}")
-    wait = throttle.retry_after(*keys)
+    wait = throttle.attempt(*keys)  # counted before the slow hash, so parallel guesses cannot slip through
     if wait:
         resp = _form(request, next, error=f"too many failed logins: try again in {(wait + 59) // 60} min", status=429)
         resp.headers["Retry-After"] = str(wait)
         return resp
     user = accounts.authenticate(name.strip(), password)
     if user is None:
-        throttle.failed(*keys)
         return _form(request, next, error="wrong user name or password", status=401)
-    throttle.succeeded(keys[0])
+    throttle.succeeded(*keys)
     session, _ = accounts.start_session(user)
     resp = RedirectResponse(_safe_next(next), status_code=303)
     resp.set_cookie(SESSION_COOKIE, session, max_age=SESSION_DAYS * 86400, **_cookie_args(request))

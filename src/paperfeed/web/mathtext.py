@@ -8,15 +8,13 @@ to mark up.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from markupsafe import Markup, escape
 
-_MATH = re.compile(
-    r"\$\$(?P<display>.+?)\$\$"
-    r"|(?<![\\$])\$(?!\s)(?P<inline>[^$]{1,400}?)(?<![\s\\])\$"
-    r"|\\\((?P<paren>.+?)\\\)",
-    re.S,
-)
+_OPENER = re.compile(r"\$|\\\(")
+"""Where a math span may start: ``$$...$$``, ``$...$`` (at most MAX_INLINE inside) or ``\\(...\\)``."""
+MAX_INLINE = 400
 _TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\s+|.", re.S)
 _MAX_DEPTH = 20
 
@@ -70,13 +68,61 @@ def render(text: str | None) -> Markup:
         return Markup("")
     out: list[str] = []
     pos = 0
-    for m in _MATH.finditer(text):
-        out.append(str(escape(text[pos : m.start()])))
-        src = m.group("display") or m.group("inline") or m.group("paren") or ""
+    for start, end, src in math_spans(text):
+        out.append(str(escape(text[pos:start])))
         out.append(f'<span class="math">{math_html(src)}</span>')
-        pos = m.end()
+        pos = end
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))
+
+
+def math_spans(text: str, find=str.find) -> Iterator[tuple[int, int, str]]:
+    """(start, end, source) of each math span, left to right, in time linear in the text.
+
+    A delimiter whose closing mark is nowhere after it can have none after any later opening either,
+    so each kind is searched for at most once past its last closing mark (a regular expression with
+    a lazy ``.+?`` rescans the rest of the text from every opening: quadratic). ``find`` is
+    ``str.find``, or a counting stand-in in the tests.
+    """
+    closed = {"$$": True, "\\)": True}  # whether a closing mark may still follow
+    i = 0
+    while m := _OPENER.search(text, i):
+        p = m.start()
+        span = _span_at(text, p, closed, find)
+        if span is None:
+            i = p + 1
+            continue
+        yield span
+        i = span[1]
+
+
+def _span_at(text: str, p: int, closed: dict[str, bool], find) -> tuple[int, int, str] | None:
+    """The math span opening at ``p``, if any: the first kind that closes, as the old pattern chose."""
+    if text.startswith("\\(", p):
+        return _closed_by(text, p, "\\)", closed, find)
+    if text.startswith("$$", p):
+        span = _closed_by(text, p, "$$", closed, find)
+        if span is not None:
+            return span
+    if p > 0 and text[p - 1] in "\\$":
+        return None
+    if p + 1 >= len(text) or text[p + 1].isspace():
+        return None
+    q = find(text, "$", p + 1, p + MAX_INLINE + 2)  # the next $ ends it (the inside has none)
+    if q <= p + 1 or text[q - 1].isspace() or text[q - 1] == "\\":
+        return None
+    return p, q + 1, text[p + 1 : q]
+
+
+def _closed_by(text: str, p: int, mark: str, closed: dict[str, bool], find) -> tuple[int, int, str] | None:
+    """A ``$$``- or ``\\(``-span from ``p`` to the first closing ``mark`` after at least one character."""
+    if not closed[mark]:
+        return None
+    q = find(text, mark, p + 3)
+    if q < 0:
+        closed[mark] = False
+        return None
+    return p, q + 2, text[p + 2 : q]
 
 
 def math_html(src: str) -> str:

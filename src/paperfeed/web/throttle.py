@@ -33,6 +33,22 @@ class LoginThrottle:
                     wait = max(wait, q[0] + self.window_s - now)
         return int(wait) + 1 if wait > 0 else 0
 
+    def attempt(self, *keys: str) -> int:
+        """Check and count one login attempt against every key, atomically, before the password is checked.
+
+        Returns the seconds to wait when any key is blocked (nothing is counted then), else 0. Counting
+        first means concurrent attempts cannot all pass the check while the slow hash runs.
+        """
+        now = self.clock()
+        with self._lock:
+            queues = [self._prune(k, now) for k in keys]
+            wait = max((q[0] + self.window_s - now for q in queues if len(q) >= self.max_failures), default=0.0)
+            if wait > 0:
+                return int(wait) + 1
+            for q in queues:
+                q.append(now)
+        return 0
+
     def failed(self, *keys: str) -> None:
         """Record one failed login against every key."""
         now = self.clock()
@@ -40,10 +56,16 @@ class LoginThrottle:
             for k in keys:
                 self._prune(k, now).append(now)
 
-    def succeeded(self, key: str) -> None:
-        """A correct login clears that key's failures (an address's failures stay)."""
+    def succeeded(self, key: str, *counted: str) -> None:
+        """A correct login clears that key's failures (an address's failures stay).
+
+        ``counted``: other keys whose attempt (see ``attempt``) turned out not to be a failure."""
         with self._lock:
             self._failures.pop(key, None)
+            for k in counted:
+                q = self._failures.get(k)
+                if q:
+                    q.pop()
 
     def _prune(self, key: str, now: float) -> deque[float]:
         q = self._failures[key]
