@@ -11,6 +11,7 @@ import numpy as np
 
 from paperfeed import normalize
 from paperfeed.config import Settings
+from paperfeed.dates import user_date
 from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
@@ -25,13 +26,8 @@ if TYPE_CHECKING:
 
 
 def check_date(value: str | None, name: str) -> str | None:
-    """A user-given date in ISO form (YYYY, YYYY-MM or YYYY-MM-DD), or a clear error."""
-    if value is None or value == "":
-        return None
-    iso = normalize.date(value)
-    if iso is None or not value.strip()[:4].isdigit():
-        raise PaperfeedError(f"--{name}: {value!r} is not a date (use YYYY-MM-DD)")
-    return iso
+    """A user-given date as an ISO prefix (see dates.user_date), or DateError naming --NAME."""
+    return user_date(value, f"--{name}")
 
 
 class Library(DeliveryMixin):
@@ -77,6 +73,7 @@ class Library(DeliveryMixin):
         category: str | None = None,
     ) -> list[Paper]:
         """Newest papers first."""
+        since, until = check_date(since, "since"), check_date(until, "until")
         return self.store.list_papers(limit=limit, offset=offset, since=since, until=until, category=category)
 
     def stats(self) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -16,12 +15,9 @@ from paperfeed.library import Library
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-20") from None
+    from paperfeed.dates import user_day
+
+    return user_day(value, f"--{param.name}")
 
 
 def _note(text: str) -> None:

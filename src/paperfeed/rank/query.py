@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from paperfeed import normalize
+from paperfeed.dates import user_date
 
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
@@ -69,7 +69,7 @@ def _split(raw: str) -> list[str]:
 
 
 def parse_query(raw: str) -> Query:
-    """Parse the query syntax; never raises."""
+    """Parse the query syntax; raises DateError only for a since:/until: that is not a date."""
     q = Query(raw=raw)
     for tok in _split(raw):
         low = tok.lower()
@@ -77,10 +77,8 @@ def parse_query(raw: str) -> Query:
             q.authors.append(tok.split(":", 1)[1])
         elif low.startswith(("cat:", "category:")) and len(tok.split(":", 1)[1]) > 0:
             q.categories.append(tok.split(":", 1)[1])
-        elif low.startswith("since:"):
-            q.since = normalize.date(tok[6:])
-        elif low.startswith("until:"):
-            q.until = normalize.date(tok[6:])
+        elif low.startswith(("since:", "until:")):
+            setattr(q, low[:5], user_date(tok[6:], low[:6]) if tok[6:] else None)
         elif tok.startswith("-") and len(tok) > 1:
             q.excluded.append(tok[1:])
         elif " " in tok:

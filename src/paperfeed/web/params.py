@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from paperfeed import normalize
-from paperfeed.errors import PaperfeedError
+from paperfeed.dates import user_date
 from paperfeed.library import Library
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.search import MODES
@@ -20,12 +19,7 @@ MAX_RESULTS = 1000
 
 
 def _date(value: str | None, name: str) -> str | None:
-    if not value or not value.strip():
-        return None
-    d = normalize.date(value.strip())
-    if d is None:
-        raise PaperfeedError(f"{name}: not a date (use YYYY-MM-DD)")
-    return d
+    return user_date(value, name)
 
 
 def _text(value: str | None) -> str | None:
