@@ -11,7 +11,7 @@ import numpy as np
 
 from paperfeed import normalize
 from paperfeed.config import Settings
-from paperfeed.dates import user_date
+from paperfeed.dates import days_before, user_date
 from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
@@ -114,13 +114,26 @@ class Library(DeliveryMixin):
 
         return get_embedder(model_id or self.settings.model_id)
 
-    def count_pending(self, model_id: str | None = None) -> int:
-        """Papers whose vector for this model is missing or stale."""
-        return self.store.count_missing_vectors(self.embedder(model_id).model_id)
+    def count_pending(self, model_id: str | None = None, ids: Sequence[int] | None = None) -> int:
+        """Papers (of ``ids``, if given) whose vector for this model is missing or stale."""
+        return self.store.count_missing_vectors(self.embedder(model_id).model_id, ids)
+
+    def _pending_rows(self, model_id: str, n: int, ids: Sequence[int] | None) -> Iterator[list]:
+        """Batches of papers to embed, newest first: all pending ones, or those among ``ids``."""
+        if ids is None:
+            while rows := self.store.papers_missing_vectors(model_id, n):
+                yield rows
+            return
+        dates = self.store.paper_dates(sorted(set(ids)))
+        order = sorted(dates, key=lambda pid: (dates[pid] or "", pid), reverse=True)
+        for i in range(0, len(order), 500):
+            if rows := self.store.papers_missing_vectors(model_id, 500, order[i : i + 500]):
+                yield rows
 
     def embed_pending(self, model_id: str | None = None, batch: int = 64,
-                      progress: Callable[[int], None] | None = None) -> int:
-        """Embed new or changed papers, committing each batch; then update the vector index.
+                      progress: Callable[[int], None] | None = None, ids: Sequence[int] | None = None) -> int:
+        """Embed new or changed papers (newest first; only those among ``ids`` if given), committing
+        each batch; then update the vector index.
 
         Interrupting loses at most the current batch; a re-run continues where it stopped.
         """
@@ -128,10 +141,7 @@ class Library(DeliveryMixin):
         before = self.store.vector_state(emb.model_id)
         index = open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
         done, new_ids, new_vecs = 0, [], []
-        while True:
-            rows = self.store.papers_missing_vectors(emb.model_id, batch * 8)
-            if not rows:
-                break
+        for rows in self._pending_rows(emb.model_id, batch * 8, ids):
             for i in range(0, len(rows), batch):
                 chunk = rows[i : i + batch]
                 vecs = emb.embed_batch([paper_text(t, a) for _, t, a, _ in chunk])
@@ -334,13 +344,52 @@ class Library(DeliveryMixin):
         self._lexical = (token, index)
         return index
 
+    def newest_date(self) -> str | None:
+        """The date of the newest dated paper in the library (None if no paper has a date)."""
+        newest = self.store.list_papers(limit=1)
+        return newest[0].date if newest else None
+
+    def feed_window(self, since: str | None = None, until: str | None = None, days: int | None = None,
+                    all_dates: bool = False) -> tuple[str | None, str | None]:
+        """The feed's (since, until): as given, else the ``days`` (config feed.days, 7) days before
+        ``until`` or the newest paper in the library. ``all_dates``: no default window (undated papers too).
+
+        Anchored at the newest paper rather than today, so a library that was not fetched lately still
+        has a feed; undated papers fall outside every window.
+        """
+        since, until = check_date(since, "since"), check_date(until, "until")
+        if since is None and not all_dates:
+            anchor = until or self.newest_date()
+            if anchor:
+                since = days_before(anchor, days or self.config().get("feed.days"))
+        return since, until
+
+    def feed_status(self, name: str, since: str | None = None, until: str | None = None,
+                    category: str | None = None, model_id: str | None = None) -> dict:
+        """The window a feed ranks and how many of its papers are not embedded yet (left out of it).
+
+        Args:
+            name: the profile; since/until: the window from feed_window.
+        Returns:
+            {"since", "until", "newest", "candidates", "not_embedded"}.
+        """
+        own = set(self.profile_paper_ids(name))
+        ids = [i for i in self.store.filter_ids(since, until, category).tolist() if i not in own]
+        pending = self.count_pending(model_id, ids) if ids else 0
+        return {"since": since, "until": until, "newest": self.newest_date(), "candidates": len(ids),
+                "not_embedded": pending}
+
     def feed(self, name: str, since: str | None = None, until: str | None = None,
              category: str | None = None, limit: int = 20, exclude: Iterable[int] = (),
-             model_id: str | None = None) -> list[Hit]:
-        """The profile's ranked, explained feed (read-only); delivered papers are left out."""
+             model_id: str | None = None, days: int | None = None, all_dates: bool = False) -> list[Hit]:
+        """The profile's ranked, explained feed of new papers (read-only).
+
+        The window is feed_window's (by default the last feed.days days of the library); the profile's
+        own, liked, disliked and delivered papers are left out, and so are papers not embedded yet.
+        """
         from paperfeed.rank.feed import FeedRanker, FeedRequest
 
-        since, until = check_date(since, "since"), check_date(until, "until")
+        since, until = self.feed_window(since, until, days, all_dates)
         prof_id = self._profile_id(name)
         rec = self.store.profile_record(prof_id)
         exclude = set(exclude) | self.store.delivered_ids(prof_id)

@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from paperfeed.config import Settings, load_settings
+from paperfeed.config_file import set_value
 from paperfeed.library import Library
 
 XSS_TITLE = "<script>alert(1)</script>"
@@ -63,6 +64,7 @@ def build_library(directory: Path) -> tuple[Settings, Library]:
     """A library of the synthetic corpus, embedded with test-hashing-64."""
     settings = load_settings(directory / "web.db", model_id="test-hashing-64")
     lib = Library(settings)
+    set_value(settings.home, "feed.days", "3650")  # the corpus spans months; the default window is a week
     lib.ingest([str(write_corpus(directory / "corpus.jsonl", corpus_records()))])
     lib.embed_pending()
     return settings, lib
