@@ -247,10 +247,12 @@ class Library(DeliveryMixin):
 
     def create_profile(self, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
                        author: str | None = None, interests: str | None = None,
-                       fmt: str | None = None) -> dict:
+                       fmt: str | None = None, embed: Callable[[Sequence[int]], int] | None = None) -> dict:
         """Create (or extend) a profile from files, paper keys, an author name and interests.
 
-        Unknown keys fail before anything is written. Returns what was added and matched.
+        Unknown keys fail before anything is written. The profile's papers that lack vectors are
+        embedded (``embed(ids)``, e.g. with progress; default embed_pending), never the rest of the
+        library. Returns what was added and matched.
         """
         if not name.strip() or len(name) > 64 or any(c in name for c in "/\\\n"):
             raise PaperfeedError(f"invalid profile name {name!r}")
@@ -266,14 +268,14 @@ class Library(DeliveryMixin):
             matched = self.store.ids_by_author_key(normalize.author_key(author))
         with self.store.transaction():
             prof = self.store.create_profile(name, interests or "", [author] if author else [])
-            added = self.store.add_profile_papers(prof, [*(report.ids if report else []), *key_ids, *matched])
-        if report and (report.added or report.updated):
-            self.embed_pending()
+            own = [*(report.ids if report else []), *key_ids, *matched]
+            added = self.store.add_profile_papers(prof, own)
+        embedded = (embed or (lambda ids: self.embed_pending(ids=ids)))(own) if own else 0
         return {
             "profile": name, "papers_added": added,
             "from_files": report.as_dict() if report else None,
             "author_matches": [p.key for p in self.store.papers_by_ids(matched[:50])],
-            "author_match_count": len(matched),
+            "author_match_count": len(matched), "embedded": embedded,
         }
 
     def profile_paper_ids(self, name: str) -> list[int]:

@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.progress import embed_with_progress
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError
 from paperfeed.library import Library
@@ -59,7 +60,7 @@ def fetch_arxiv(lib: Library, categories: tuple[str, ...], since: str | None, un
 
     reports = lib.fetch_arxiv(categories, since=since, until=until, method=method, base_url=base_url,
                               progress=progress)
-    embedded = lib.embed_pending() if embed and any(r.added or r.updated for r in reports) else 0
+    embedded = embed_with_progress(lib, None, as_json) if embed and any(r.added or r.updated for r in reports) else 0
     if as_json:
         print_json({"fetch": [r.as_dict() for r in reports], "embedded": embedded})
         return
@@ -79,7 +80,7 @@ def fetch_arxiv(lib: Library, categories: tuple[str, ...], since: str | None, un
 def enrich(lib: Library, limit: int | None, base_url: str | None, as_json: bool) -> None:
     """Fill missing titles, authors and dates of papers that have an arXiv id (100 ids a request)."""
     report = lib.enrich(limit=limit, base_url=base_url)
-    embedded = lib.embed_pending() if report.updated or report.added else 0
+    embedded = embed_with_progress(lib, None, as_json) if report.updated or report.added else 0
     if as_json:
         print_json({**report.as_dict(), "embedded": embedded})
         return

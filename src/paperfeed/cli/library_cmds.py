@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.progress import embed_with_progress, progress
 from paperfeed.cli.render import paper_detail, paper_lines
 from paperfeed.export import EXPORT_FORMATS, paper_dict, write
 from paperfeed.ingest import FORMATS
@@ -30,16 +31,15 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
       paperfeed ingest papers.bib listing.txt arxiv-2025.jsonl.gz
       cat copied-page.txt | paperfeed ingest -
     """
-    show = not as_json and sys.stderr.isatty()
-    with Progress(TextColumn("ingest"), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=not show, transient=True) as bar:
-        task = bar.add_task("ingest", total=None)
-        report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=lambda n: bar.advance(task, n))
-    embedded = 0
-    if not no_embed and (report.added or report.updated):
-        embedded = embed_with_progress(lib, None, as_json)
+    big = "-" in paths or sum(_size(p) for p in paths) >= ANNOUNCE_BYTES
+    with progress(f"ingesting {', '.join(paths)}", None, unit="records", quiet=as_json, announce=big) as advance:
+        report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=advance, collect_ids=True)
+    # only these files' papers are embedded (also those a killed run left unembedded), never the
+    # rest of a backlog: that is `paperfeed embed`'s job
+    embedded = 0 if no_embed else embed_with_progress(lib, None, as_json, ids=report.ids)
+    backlog = lib.count_pending()
     if as_json:
-        print_json({**report.as_dict(), "embedded": embedded})
+        print_json({**report.as_dict(), "embedded": embedded, "not_embedded": backlog})
         return
     for f in report.files:
         console.print(
@@ -55,19 +55,20 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         err_console.print(f"  ... and {len(report.rejected) - 20} more rejected (see --json)")
     if embedded:
         console.print(f"embedded {embedded} papers")
+    if backlog:
+        err_console.print(f"note: {backlog:,} papers in the library are not embedded yet (semantic search and the "
+                          "feed leave them out): run `paperfeed embed`", markup=False)
 
 
-def embed_with_progress(lib: Library, model_id: str | None, quiet: bool, sentences: bool = False) -> int:
-    """Run Library.embed_pending (or embed_sentences_pending) with a progress bar of known length."""
-    total = lib.count_pending_sentences(model_id) if sentences else lib.count_pending(model_id)
-    if total == 0:  # (for sentences, the call still records that the daily run should keep them complete)
-        return lib.embed_sentences_pending(model_id) if sentences else 0
-    run = lib.embed_sentences_pending if sentences else lib.embed_pending
-    label = "sentences" if sentences else "embed"
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=quiet or not sys.stderr.isatty(), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        return run(model_id, progress=lambda n: bar.advance(task, n))
+ANNOUNCE_BYTES = 2_000_000
+"""Ingesting files smaller than this takes about a second: no start line off a terminal."""
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 @click.command(name="list")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from paperfeed.cli.common import console, json_option, print_json, with_library
-from paperfeed.cli.library_cmds import embed_with_progress
+from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import hit_lines
 from paperfeed.errors import PaperfeedError
 from paperfeed.library import Library
