@@ -10,7 +10,7 @@ import click
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
 from paperfeed.cli.progress import embed_with_progress, progress
 from paperfeed.cli.render import paper_detail, paper_lines
-from paperfeed.export import EXPORT_FORMATS, paper_dict, write
+from paperfeed.export import EXPORT_FORMATS, paper_json, write
 from paperfeed.ingest import FORMATS
 from paperfeed.library import Library
 
@@ -84,7 +84,7 @@ def list_(lib: Library, limit: int, offset: int, since: str | None, until: str |
     """The newest papers in the library."""
     papers = lib.recent(limit=limit, offset=offset, since=since, until=until, category=category)
     if as_json:
-        print_json([paper_dict(p) for p in papers])
+        print_json([paper_json(p) for p in papers])
         return
     for p in papers:
         paper_lines(p)
@@ -98,7 +98,7 @@ def show(lib: Library, key: str, as_json: bool) -> None:
     """One paper, by key (arxiv:2401.01325, doi:..., title:...), arXiv id or DOI."""
     p = lib.get(key)
     if as_json:
-        print_json(paper_dict(p))
+        print_json(paper_json(p, full=True))
         return
     paper_detail(p)
 

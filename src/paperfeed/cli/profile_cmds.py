@@ -10,9 +10,9 @@ from rich.markup import escape
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
 from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import paper_lines
-from paperfeed.cli.search_cmds import hit_dict, print_hits
+from paperfeed.cli.search_cmds import print_hits
 from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
-from paperfeed.export import paper_dict
+from paperfeed.export import hits_json, paper_json
 from paperfeed.library import Library
 
 
@@ -81,7 +81,7 @@ def profile_show(lib: Library, name: str, as_json: bool) -> None:
     if as_json:
         out = {k: v for k, v in rec.items() if not k.endswith("_ids")}
         for k in ("paper", "liked", "disliked"):
-            out[k] = [paper_dict(p) for p in rec[k]]
+            out[k] = [paper_json(p) for p in rec[k]]
         out["papers"] = out.pop("paper")
         print_json(out)
         return
@@ -158,7 +158,7 @@ def feed(lib: Library, name: str, since: str | None, until: str | None, days: in
         err_console.print(f"note: {status['not_embedded']:,} of {status['candidates']:,} papers in this window are not "
                           "embedded yet and are left out: run `paperfeed embed`", markup=False)
     if as_json or fmt == "json":
-        print_json([hit_dict(h) for h in hits])
+        print_json(hits_json(hits))
     elif fmt == "atom":
         sys.stdout.buffer.write(atom_feed(hits, name))
     elif fmt == "markdown":
