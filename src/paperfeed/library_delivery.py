@@ -16,6 +16,7 @@ from paperfeed.delivery.digest import Digest, build_message, digest_items, new_m
 from paperfeed.delivery.lock import run_lock
 from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
+from paperfeed.export import hits_json
 from paperfeed.models import Hit
 from paperfeed.sources.arxiv import ArxivClient
 from paperfeed.sources.harvest import EnrichReport, FetchReport, enrich, harvest_api, harvest_oai
@@ -97,12 +98,26 @@ class DeliveryMixin:
                             user=cfg.get("smtp.user"), password=cfg.smtp_password(),
                             timeout=cfg.get("smtp.timeout"), cafile=cfg.get("smtp.cafile"))
 
+    def digest_since(self, since: str | None = None, cfg: Config | None = None) -> str:
+        """The first day of the digest's window: ``since``, else digest.days (7) days before today."""
+        cfg = cfg or self.config()
+        return since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
+
     def digest_hits(self, name: str, limit: int | None = None, since: str | None = None,
                     cfg: Config | None = None) -> list[Hit]:
         """The papers the next digest would hold: the feed over recent papers, minus delivered ones."""
         cfg = cfg or self.config()
-        since = since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
-        return self.feed(name, since=since, limit=limit or cfg.get("digest.limit"))
+        return self.feed(name, since=self.digest_since(since, cfg), limit=limit or cfg.get("digest.limit"))
+
+    def why_empty(self, since: str) -> str:
+        """Why a digest (or feed) from ``since`` on has no papers, and what to do about it."""
+        newest = self.newest_date()
+        if newest is None:
+            return "the library has no dated papers; fetch some with `paperfeed fetch arxiv`"
+        if newest < since:
+            return (f"no papers since {since}; the newest paper in the library is from {newest}; fetch new ones "
+                    "with `paperfeed fetch arxiv` or pass --since")
+        return f"no papers since {since} that were not sent before or are not the profile's own"
 
     def digest(self, name: str, send: bool = False, limit: int | None = None, since: str | None = None,
                force: bool = False, sender: Sender | None = None) -> DigestOutcome:
@@ -116,7 +131,8 @@ class DeliveryMixin:
         msg = self._message(name, hits, cfg, cfg.get("smtp.from") or "paperfeed@localhost",
                             cfg.emails.get(name) or f"{name}@localhost")
         return DigestOutcome(profile=name, status="dry-run", papers=len(hits), message=msg,
-                             message_id=str(msg["Message-ID"]))
+                             message_id=str(msg["Message-ID"]), items=hits_json(hits),
+                             detail="" if hits else self.why_empty(self.digest_since(since, cfg)))
 
     def send_digest_locked(self, name: str, cfg: Config | None = None, limit: int | None = None,
                            since: str | None = None, force: bool = False,
@@ -140,7 +156,7 @@ class DeliveryMixin:
         hits = self.digest_hits(name, limit, since, cfg)
         out.seconds["rank"] = time.perf_counter() - t0
         if not hits:
-            out.status = "nothing"
+            out.status, out.detail = "nothing", self.why_empty(self.digest_since(since, cfg))
             return out
         t1 = time.perf_counter()
         msg = self._message(name, hits, cfg, from_, recipient)
@@ -149,6 +165,7 @@ class DeliveryMixin:
         out.seconds["build"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         out.papers, out.message, out.message_id = len(items), msg, str(msg["Message-ID"])
+        out.items = hits_json(hits)
         try:
             out.digest_id = deliver(self.store, prof_id, items, msg, sender or smtp_sender(self.smtp_settings(cfg)))
             out.status = "sent"

@@ -131,7 +131,7 @@ def digest(lib: Library, name: str, send: bool, dry_run: bool, out: Path | None,
         _write_out(out, res.message)
     if as_json:
         print_json(res.as_dict())
-    elif res.status == "dry-run" and out is None and res.message is not None:
+    elif res.status == "dry-run" and out is None and res.message is not None and res.papers:
         sys.stdout.write(res.message.get_body(("plain",)).get_content())
     else:
         console.print(res.summary(), markup=False)
