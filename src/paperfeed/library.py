@@ -12,17 +12,15 @@ import numpy as np
 from paperfeed import normalize
 from paperfeed.config import Settings
 from paperfeed.dates import days_before, user_date
-from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
-from paperfeed.index.factory import choose_kind, load_or_build, open_index
-from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
 from paperfeed.models import Hit, Paper
-from paperfeed.rank.search import Filters, Searcher
 from paperfeed.store.base import Store, open_store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported where used, so that a command that only reads starts fast
     from paperfeed.accounts import Accounts
+    from paperfeed.ingest.pipeline import IngestReport
+    from paperfeed.rank.search import Searcher
 
 
 def check_date(value: str | None, name: str) -> str | None:
@@ -53,6 +51,8 @@ class Library(DeliveryMixin):
 
         Raises InputError for a file that cannot be read; files before it stay ingested.
         """
+        from paperfeed.ingest.pipeline import IngestReport, ingest_file
+
         report = IngestReport()
         for path in paths:
             ingest_file(self.store, path, report, fmt=fmt, strict=strict, progress=progress,
@@ -137,6 +137,9 @@ class Library(DeliveryMixin):
 
         Interrupting loses at most the current batch; a re-run continues where it stopped.
         """
+        from paperfeed.embed.base import paper_text
+        from paperfeed.index.factory import open_index
+
         emb = self.embedder(model_id)
         before = self.store.vector_state(emb.model_id)
         index = open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
@@ -197,6 +200,8 @@ class Library(DeliveryMixin):
 
     def _update_index(self, emb, index, ids: np.ndarray, vecs: np.ndarray) -> None:
         """Add fresh vectors to a current index and save it; rebuild when it was missing or stale."""
+        from paperfeed.index.factory import choose_kind
+
         state = self.store.vector_state(emb.model_id)
         d = self._index_dir(emb.model_id)
         if index is not None and choose_kind(len(index) + len(ids)) == index.kind:
@@ -209,6 +214,8 @@ class Library(DeliveryMixin):
 
     def vector_index(self, model_id: str | None = None):
         """The current vector index for a model, rebuilt from stored vectors if missing or stale."""
+        from paperfeed.index.factory import load_or_build
+
         emb = self.embedder(model_id)
         state = self.store.vector_state(emb.model_id)
         cached = self._indexes.get(emb.model_id)
@@ -221,6 +228,8 @@ class Library(DeliveryMixin):
 
     def searcher(self, model_id: str | None = None) -> Searcher:
         """A Searcher over this library for a model."""
+        from paperfeed.rank.search import Searcher
+
         emb = self.embedder(model_id)
         return Searcher(self.store, emb, lambda: self.vector_index(emb.model_id))
 
@@ -229,6 +238,8 @@ class Library(DeliveryMixin):
     def search(self, query: str, mode: str = "hybrid", limit: int = 20, since: str | None = None,
                until: str | None = None, category: str | None = None, model_id: str | None = None) -> list[Hit]:
         """Hybrid (default), semantic or keyword search; see rank/query.py for the syntax."""
+        from paperfeed.rank.search import Filters
+
         filters = Filters(check_date(since, "since"), check_date(until, "until"), category)
         return self.searcher(model_id).search(query, mode, limit, filters)
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from paperfeed.config_file import Config, ConfigError, load_config
-from paperfeed.delivery.daily import DailyReport, run_daily
-from paperfeed.delivery.digest import Digest, build_message, digest_items, new_message_id
 from paperfeed.delivery.lock import run_lock
 from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
 from paperfeed.export import hits_json
 from paperfeed.models import Hit
-from paperfeed.sources.arxiv import ArxivClient
-from paperfeed.sources.harvest import EnrichReport, FetchReport, enrich, harvest_api, harvest_oai
+
+if TYPE_CHECKING:  # (imported where used: a command that only reads starts without httpx, lxml, jinja2)
+    from paperfeed.delivery.daily import DailyReport
+    from paperfeed.sources.arxiv import ArxivClient
+    from paperfeed.sources.harvest import EnrichReport, FetchReport
 
 
 def _today() -> str:
@@ -53,6 +55,8 @@ class DeliveryMixin:
             api, oai = (base_url, oai) if method == "api" else (api, base_url)
         opts = {"delay": cfg.get("fetch.delay"), "timeout": cfg.get("fetch.timeout"),
                 "retries": cfg.get("fetch.retries"), "backoff": cfg.get("fetch.backoff"), **overrides}
+        from paperfeed.sources.arxiv import ArxivClient
+
         return ArxivClient(api, oai, **opts)
 
     def fetch_arxiv(
@@ -72,7 +76,11 @@ class DeliveryMixin:
         first = cfg.get("fetch.first_days")
         try:
             if method == "oai":
+                from paperfeed.sources.harvest import harvest_oai
+
                 return harvest_oai(self.store, client, cats, since, until, first, progress)
+            from paperfeed.sources.harvest import harvest_api
+
             return [harvest_api(self.store, client, cats, since, until, first, cfg.get("fetch.page_size"), progress)]
         finally:
             if own:
@@ -84,6 +92,8 @@ class DeliveryMixin:
         own = client is None
         client = client or self.arxiv_client(base_url=base_url, method="api")
         try:
+            from paperfeed.sources.harvest import enrich
+
             return enrich(self.store, client, limit=limit, progress=progress)
         finally:
             if own:
@@ -176,6 +186,8 @@ class DeliveryMixin:
 
     def _message(self, name: str, hits: list[Hit], cfg: Config, from_: str, to: str):
         web = cfg.get("web.base_url") or None
+        from paperfeed.delivery.digest import Digest, build_message, digest_items, new_message_id
+
         digest = Digest(profile=name, items=digest_items(hits, name, web), day=_today(), web_url=web)
         return build_message(digest, from_, to, new_message_id(from_))
 
@@ -207,5 +219,7 @@ class DeliveryMixin:
               fetch: bool = True) -> DailyReport:
         """fetch -> embed -> digests, under the run lock (LockedError if another run holds it)."""
         with run_lock(self.settings.home, "daily"):
+            from paperfeed.delivery.daily import run_daily
+
             return run_daily(self, since=since, client=client, sender=sender, fetch=fetch)
 

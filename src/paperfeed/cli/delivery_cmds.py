@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -12,7 +13,9 @@ from paperfeed.cli.common import console, err_console, json_option, print_json, 
 from paperfeed.cli.progress import embed_with_progress
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError
-from paperfeed.library import Library
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,7 +13,9 @@ from paperfeed.cli.progress import embed_with_progress, progress
 from paperfeed.cli.render import paper_detail, paper_lines
 from paperfeed.export import EXPORT_FORMATS, paper_json, write
 from paperfeed.ingest import FORMATS
-from paperfeed.library import Library
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 @click.command()

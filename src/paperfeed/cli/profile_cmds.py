@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -11,9 +12,11 @@ from paperfeed.cli.common import console, err_console, json_option, print_json, 
 from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import paper_lines
 from paperfeed.cli.search_cmds import print_hits
-from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
+from paperfeed.delivery import FEED_FORMATS
 from paperfeed.export import hits_json, paper_json
-from paperfeed.library import Library
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 @click.group()
@@ -159,14 +162,21 @@ def feed(lib: Library, name: str, since: str | None, until: str | None, days: in
                           "embedded yet and are left out: run `paperfeed embed`", markup=False)
     if as_json or fmt == "json":
         print_json(hits_json(hits))
-    elif fmt == "atom":
+    elif fmt in ("atom", "markdown", "bibtex"):
+        _write_feed(fmt, hits, name)
+    else:
+        print_hits(hits, False, empty=_empty_feed(status, all_dates))
+
+
+def _write_feed(fmt: str, hits: list, name: str) -> None:
+    from paperfeed.delivery.formats import atom_feed, bibtex_feed, markdown_feed
+
+    if fmt == "atom":
         sys.stdout.buffer.write(atom_feed(hits, name))
     elif fmt == "markdown":
         sys.stdout.write(markdown_feed(hits, name))
-    elif fmt == "bibtex":
-        sys.stdout.write(bibtex_feed(hits))
     else:
-        print_hits(hits, False, empty=_empty_feed(status, all_dates))
+        sys.stdout.write(bibtex_feed(hits))
 
 
 def _empty_feed(status: dict, all_dates: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,9 +12,11 @@ from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import hit_lines
 from paperfeed.errors import PaperfeedError
 from paperfeed.export import hits_json
-from paperfeed.library import Library
 from paperfeed.models import Hit
-from paperfeed.rank.search import MODES
+from paperfeed.rank.query import MODES
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 def print_hits(hits: list[Hit], as_json: bool, empty: str = "no results") -> None:

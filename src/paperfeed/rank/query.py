@@ -17,6 +17,8 @@ STOPWORDS = frozenset({
     "using", "based", "towards", "toward",
 })
 _WORD = re.compile(r"\w+", re.UNICODE)
+MODES = ("hybrid", "semantic", "keyword")
+"""Search modes (rank/search.py), here so that the CLI can offer them without importing numpy."""
 
 
 @dataclass

@@ -12,7 +12,7 @@ from fastapi import Query
 from paperfeed.dates import user_date
 from paperfeed.library import Library
 from paperfeed.models import Hit, Paper
-from paperfeed.rank.search import MODES
+from paperfeed.rank.query import MODES
 from paperfeed.web.topicmap import MapRequest, TopicMaps
 
 MAX_RESULTS = 1000
