@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -73,3 +78,25 @@ def build_library(directory: Path) -> tuple[Settings, Library]:
 def csrf_of(c: TestClient) -> str:
     """The CSRF token of the client's session."""
     return c.get("/api/session").json()["csrf_token"]
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """A real uvicorn server for ``app`` in a thread on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", workers=1))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
