@@ -16,7 +16,7 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.web import access
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
 from paperfeed.web.pages import profile_names, render
-from paperfeed.web.params import FeedParams, run_feed
+from paperfeed.web.params import FeedParams, feed_status, run_feed
 
 router = APIRouter(include_in_schema=False)
 ProfileName = Annotated[str, Depends(profile_name_access)]
@@ -112,7 +112,7 @@ def delete_profile(name: ProfileName, lib: LibraryDep, user: WriterDep) -> Respo
 def feed(request: Request, name: ProfileName, lib: LibraryDep, p: Annotated[FeedParams, Depends()],
          seen: int | None = None) -> Response:
     hits = run_feed(lib, name, p)
-    return render(request, "feed.html", name=name, hits=hits, params=p, seen=seen)
+    return render(request, "feed.html", name=name, hits=hits, params=p, seen=seen, window=feed_status(lib, name, p))
 
 
 @router.post("/profiles/{name}/seen")

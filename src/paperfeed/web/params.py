@@ -84,6 +84,12 @@ def run_feed(lib: Library, name: str, p: FeedParams) -> list[Hit]:
                     limit=p.limit)
 
 
+def feed_status(lib: Library, name: str, p: FeedParams) -> dict:
+    """The feed's window and how many of its papers are not embedded yet (Library.feed_status)."""
+    since, until = lib.feed_window(_date(p.since, "since"), _date(p.until, "until"))
+    return lib.feed_status(name, since, until, p.category)
+
+
 @dataclass
 class RecentParams:
     """GET /recent and /api/recent: the newest papers."""
