@@ -153,7 +153,8 @@ def test_list_json_newest_first_with_limit_and_filters(db: Path, listing: Path) 
     papers = json.loads(r.stdout)
     assert [p["arxiv_id"] for p in papers] == ["2403.00002", "2402.00003", "2401.00001"]
     assert papers[0]["key"] == "arxiv:2403.00002" and papers[0]["authors"] == ["José García"]
-    assert [p["arxiv_id"] for p in json.loads(run("--db", db, "list", "--json", "--limit", "1").stdout)] == ["2403.00002"]
+    one = json.loads(run("--db", db, "list", "--json", "--limit", "1").stdout)
+    assert [p["arxiv_id"] for p in one] == ["2403.00002"]
     assert [p["arxiv_id"] for p in json.loads(run("--db", db, "list", "--json", "--category", "cs.LG").stdout)] == [
         "2403.00002", "2401.00001"]
     assert [p["arxiv_id"] for p in json.loads(
