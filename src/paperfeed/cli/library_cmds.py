@@ -35,7 +35,8 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
       cat copied-page.txt | paperfeed ingest -
     """
     big = "-" in paths or sum(_size(p) for p in paths) >= ANNOUNCE_BYTES
-    with progress(f"ingesting {', '.join(paths)}", None, unit="records", quiet=as_json, announce=big) as advance:
+    total = _count_lines(paths) if big and not as_json and sys.stderr.isatty() else None
+    with progress(f"ingesting {', '.join(paths)}", total, unit="records", quiet=as_json, announce=big) as advance:
         report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=advance, collect_ids=True)
     # only these files' papers are embedded (also those a killed run left unembedded), never the
     # rest of a backlog: that is `paperfeed embed`'s job
@@ -65,6 +66,20 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
 
 ANNOUNCE_BYTES = 2_000_000
 """Ingesting files smaller than this takes about a second: no start line off a terminal."""
+
+
+def _count_lines(paths: tuple[str, ...]) -> int | None:
+    """Records in JSON Lines files (one a line), for the bar's ETA; None for other files or stdin."""
+    import gzip
+
+    if not all(p.endswith((".jsonl", ".jsonl.gz")) for p in paths):
+        return None
+    n = 0
+    for p in paths:
+        with (gzip.open(p, "rb") if p.endswith(".gz") else open(p, "rb")) as f:  # noqa: SIM115
+            while chunk := f.read(1 << 20):
+                n += chunk.count(b"\n")
+    return n
 
 
 def _size(path: str) -> int:
