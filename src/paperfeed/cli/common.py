@@ -9,14 +9,33 @@ from typing import Any
 
 import click
 import orjson
-from rich.console import Console
 from rich.markup import escape
 
 from paperfeed.config import load_settings
 from paperfeed.errors import PaperfeedError
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+
+class LazyConsole:
+    """A rich Console made on first use: importing rich.console costs ~60 ms of every start (--version)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options: dict[str, Any] = options
+        self._console: Any = None
+
+    def real(self) -> Any:
+        """The rich Console itself (for rich APIs that take one, e.g. Progress)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+console = LazyConsole(highlight=False, soft_wrap=True)
+err_console = LazyConsole(stderr=True, highlight=False)
 
 
 def db_option(f: Callable) -> Callable:

@@ -66,6 +66,6 @@ def progress(what: str, total: int | None, unit: str = "papers", quiet: bool = F
         return
     from rich.progress import Progress
 
-    with Progress(*_bar_columns(unit), console=err_console, transient=True) as bar:
+    with Progress(*_bar_columns(unit), console=err_console.real(), transient=True) as bar:
         task = bar.add_task(what, total=total)
         yield lambda n: bar.advance(task, n)
