@@ -102,13 +102,14 @@ def main() -> None:
     newest = papers[0].date
     author_papers = [p.key for p in papers[100:110]]
     lib.create_profile("bench", keys=author_papers)
-    lib.feed("bench")
-    print(f"feed (10-paper profile, all {lib.store.count()} papers) {pct(timed(lambda: lib.feed('bench'), 20))}")
+    lib.feed("bench", all_dates=True)
+    print(f"feed (10-paper profile, all {lib.store.count()} papers) "
+          f"{pct(timed(lambda: lib.feed('bench', all_dates=True), 20))}")
     week = (np.datetime64(newest) - np.timedelta64(7, "D")).astype(str)
     print(f"feed (last 7 days since {week}) {pct(timed(lambda: lib.feed('bench', since=week), 20))}")
     lib.feedback("bench", papers[200].key, "dislike")
-    lib.feed("bench")
-    print(f"feed with feedback model {pct(timed(lambda: lib.feed('bench'), 20))}")
+    lib.feed("bench", all_dates=True)
+    print(f"feed with feedback model {pct(timed(lambda: lib.feed('bench', all_dates=True), 20))}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -137,7 +137,7 @@ def test_similar_to_pasted_text(real_lib: Library) -> None:
 
 def test_feed_with_the_real_model(real_lib: Library) -> None:
     real_lib.create_profile("manipulation", keys=["arxiv:2502.04531", "arxiv:2502.09389", "arxiv:2502.13964"])
-    hits = real_lib.feed("manipulation", limit=10)
+    hits = real_lib.feed("manipulation", limit=10, all_dates=True)  # ranking over the whole library
     assert len(hits) == 10
     assert sum(h.paper.categories[:1] == ("cs.RO",) for h in hits) >= 8
     assert all(h.why.startswith("close to your paper") for h in hits)

@@ -108,6 +108,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "fetch.dblp_url": (_url, "https://dblp.org"),
     "digest.limit": (_number(int, 1, 500), 20),
     "digest.days": (_number(int, 1, 3650), 7),
+    "feed.days": (_number(int, 1, 36500), 7),
     "smtp.host": (_text, "localhost"),
     "smtp.port": (_number(int, 1, 65535), 25),
     "smtp.tls": (_choice(TLS_MODES), "starttls"),

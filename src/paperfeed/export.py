@@ -9,7 +9,8 @@ from typing import TextIO
 
 import orjson
 
-from paperfeed.models import Paper
+from paperfeed.links import project_links
+from paperfeed.models import Hit, Paper
 from paperfeed.normalize import ascii_fold
 
 CSV_COLUMNS = ("key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "venue", "url")
@@ -25,6 +26,43 @@ def paper_dict(p: Paper) -> dict:
         "journal_ref": p.journal_ref, "version": p.version, "sources": list(p.sources),
     }
     return d
+
+
+def paper_links(p: Paper) -> dict[str, str]:
+    """Where to read a paper: arXiv abstract and PDF, DOI, the source's URL."""
+    links = {}
+    if p.arxiv_id:
+        links["abs"] = f"https://arxiv.org/abs/{p.arxiv_id}"
+        links["pdf"] = f"https://arxiv.org/pdf/{p.arxiv_id}"
+    if p.doi:
+        links["doi"] = f"https://doi.org/{p.doi}"
+    if p.url and p.url.startswith(("https://", "http://")) and p.url not in links.values():
+        links["url"] = p.url
+    return links
+
+
+def paper_json(p: Paper, full: bool = False) -> dict:
+    """The one JSON shape of a paper (list, show, search, feed, digest, the API; see README).
+
+    paper_dict's fields with the arXiv id as ``arxiv_id`` (``id`` is kept for the export format
+    only), plus ``links``; ``full`` (one paper: show, /api/papers/KEY) adds its ``bibtex``.
+    """
+    d = paper_dict(p)
+    d = {"key": d.pop("key"), "arxiv_id": d.pop("id"), **d, "links": paper_links(p),
+         "code_links": [{"kind": kind, "url": url} for kind, url in project_links(p)]}
+    if full:
+        d["bibtex"] = bibtex_entry(p)
+    return d
+
+
+def hit_json(h: Hit, rank: int | None = None) -> dict:
+    """The one JSON shape of a ranked result: the paper's (paper_json) plus rank (1-based), score and why."""
+    return {"rank": rank, **(paper_json(h.paper) if h.paper else {"key": h.key}), "score": h.score, "why": h.why}
+
+
+def hits_json(hits: Iterable[Hit], offset: int = 0) -> list[dict]:
+    """hit_json of each hit, ranked from ``offset + 1``."""
+    return [hit_json(h, offset + i) for i, h in enumerate(hits, 1)]
 
 
 def write_jsonl(papers: Iterable[Paper], out: TextIO) -> int:

@@ -9,21 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from paperfeed import normalize
 from paperfeed.config import Settings
-from paperfeed.embed.base import paper_text
+from paperfeed.dates import days_before, user_date
 from paperfeed.errors import InputError, NotFound, PaperfeedError
-from paperfeed.index.factory import choose_kind, load_or_build, open_index
-from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
 from paperfeed.library_reading import ReadingMixin
 from paperfeed.models import Hit, Paper
-from paperfeed.rank.search import Filters, Searcher
 from paperfeed.store.base import Store, open_store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported where used, so that a command that only reads starts fast
     from paperfeed.accounts import Accounts
+    from paperfeed.ingest.pipeline import IngestReport
     from paperfeed.onboard import ProfilePlan
+    from paperfeed.rank.search import Searcher
 
 
 MAX_INTERESTS = 5_000
@@ -31,13 +29,8 @@ MAX_INTERESTS = 5_000
 
 
 def check_date(value: str | None, name: str) -> str | None:
-    """A user-given date in ISO form (YYYY, YYYY-MM or YYYY-MM-DD), or a clear error."""
-    if value is None or value == "":
-        return None
-    iso = normalize.date(value)
-    if iso is None or not value.strip()[:4].isdigit():
-        raise PaperfeedError(f"--{name}: {value!r} is not a date (use YYYY-MM-DD)")
-    return iso
+    """A user-given date as an ISO prefix (see dates.user_date), or DateError naming --NAME."""
+    return user_date(value, f"--{name}")
 
 
 class Library(DeliveryMixin, ReadingMixin):
@@ -65,6 +58,8 @@ class Library(DeliveryMixin, ReadingMixin):
         but never change a stored one (see merge.is_upload).
         Raises InputError for a file that cannot be read; files before it stay ingested.
         """
+        from paperfeed.ingest.pipeline import IngestReport
+
         report = IngestReport()
         for path in paths:
             self._ingest_one(path, report, fmt=fmt, strict=strict, progress=progress, collect_ids=collect_ids,
@@ -72,6 +67,8 @@ class Library(DeliveryMixin, ReadingMixin):
         return report
 
     def _ingest_one(self, path: str, report: IngestReport, uploaded: bool = False, **kw: Any) -> None:
+        from paperfeed.ingest.pipeline import ingest_file
+
         name = Path(path).name if uploaded else None
         try:
             ingest_file(self.store, path, report, upload_name=name, **kw)
@@ -94,6 +91,7 @@ class Library(DeliveryMixin, ReadingMixin):
         category: str | None = None,
     ) -> list[Paper]:
         """Newest papers first."""
+        since, until = check_date(since, "since"), check_date(until, "until")
         return self.store.list_papers(limit=limit, offset=offset, since=since, until=until, category=category)
 
     def stats(self) -> dict:
@@ -134,24 +132,37 @@ class Library(DeliveryMixin, ReadingMixin):
 
         return get_embedder(model_id or self.settings.model_id)
 
-    def count_pending(self, model_id: str | None = None) -> int:
-        """Papers whose vector for this model is missing or stale."""
-        return self.store.count_missing_vectors(self.embedder(model_id).model_id)
+    def count_pending(self, model_id: str | None = None, ids: Sequence[int] | None = None) -> int:
+        """Papers (of ``ids``, if given) whose vector for this model is missing or stale."""
+        return self.store.count_missing_vectors(self.embedder(model_id).model_id, ids)
+
+    def _pending_rows(self, model_id: str, n: int, ids: Sequence[int] | None) -> Iterator[list]:
+        """Batches of papers to embed, newest first: all pending ones, or those among ``ids``."""
+        if ids is None:
+            while rows := self.store.papers_missing_vectors(model_id, n):
+                yield rows
+            return
+        dates = self.store.paper_dates(sorted(set(ids)))
+        order = sorted(dates, key=lambda pid: (dates[pid] or "", pid), reverse=True)
+        for i in range(0, len(order), 500):
+            if rows := self.store.papers_missing_vectors(model_id, 500, order[i : i + 500]):
+                yield rows
 
     def embed_pending(self, model_id: str | None = None, batch: int = 64,
-                      progress: Callable[[int], None] | None = None) -> int:
-        """Embed new or changed papers, committing each batch; then update the vector index.
+                      progress: Callable[[int], None] | None = None, ids: Sequence[int] | None = None) -> int:
+        """Embed new or changed papers (newest first; only those among ``ids`` if given), committing
+        each batch; then update the vector index.
 
         Interrupting loses at most the current batch; a re-run continues where it stopped.
         """
+        from paperfeed.embed.base import paper_text
+        from paperfeed.index.factory import open_index
+
         emb = self.embedder(model_id)
         before = self.store.vector_state(emb.model_id)
         index = open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
         done, new_ids, new_vecs = 0, [], []
-        while True:
-            rows = self.store.papers_missing_vectors(emb.model_id, batch * 8)
-            if not rows:
-                break
+        for rows in self._pending_rows(emb.model_id, batch * 8, ids):
             for i in range(0, len(rows), batch):
                 chunk = rows[i : i + batch]
                 vecs = emb.embed_batch([paper_text(t, a) for _, t, a, _ in chunk])
@@ -207,6 +218,8 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def _update_index(self, emb, index, ids: np.ndarray, vecs: np.ndarray) -> None:
         """Add fresh vectors to a current index and save it; rebuild when it was missing or stale."""
+        from paperfeed.index.factory import choose_kind
+
         state = self.store.vector_state(emb.model_id)
         d = self._index_dir(emb.model_id)
         if index is not None and choose_kind(len(index) + len(ids)) == index.kind:
@@ -219,6 +232,8 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def vector_index(self, model_id: str | None = None):
         """The current vector index for a model, rebuilt from stored vectors if missing or stale."""
+        from paperfeed.index.factory import load_or_build
+
         emb = self.embedder(model_id)
         state = self.store.vector_state(emb.model_id)
         cached = self._indexes.get(emb.model_id)
@@ -231,6 +246,8 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def searcher(self, model_id: str | None = None) -> Searcher:
         """A Searcher over this library for a model."""
+        from paperfeed.rank.search import Searcher
+
         emb = self.embedder(model_id)
         return Searcher(self.store, emb, lambda: self.vector_index(emb.model_id))
 
@@ -239,6 +256,8 @@ class Library(DeliveryMixin, ReadingMixin):
     def search(self, query: str, mode: str = "hybrid", limit: int = 20, since: str | None = None,
                until: str | None = None, category: str | None = None, model_id: str | None = None) -> list[Hit]:
         """Hybrid (default), semantic or keyword search; see rank/query.py for the syntax."""
+        from paperfeed.rank.search import Filters
+
         filters = Filters(check_date(since, "since"), check_date(until, "until"), category)
         return self.searcher(model_id).search(query, mode, limit, filters)
 
@@ -286,15 +305,18 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def create_profile(self, name: str, files: Sequence[str] = (), keys: Sequence[str] = (),
                        author: str | None = None, interests: str | None = None,
-                       fmt: str | None = None, plan: ProfilePlan | None = None, uploaded: bool = False) -> dict:
+                       fmt: str | None = None, plan: ProfilePlan | None = None, uploaded: bool = False,
+                       embed: Callable[[Sequence[int]], int] | None = None) -> dict:
         """Create (or extend) a profile from files, paper keys, an author name, interests and a plan.
 
         ``plan`` (from plan_profile) carries the author matches and fetched works; without one, an
         ``author`` is matched here. Unknown keys fail before anything is written. Every paper added
-        records why (file, key, author match, service id); ``uploaded`` as for ``ingest``.
-        Returns what was added and matched.
+        records why (file, key, author match, service id); ``uploaded`` as for ``ingest``. The
+        profile's papers that lack vectors are embedded (``embed(ids)``, e.g. with progress; default
+        embed_pending), never the rest of the library. Returns what was added and matched.
         """
         from paperfeed import onboard
+        from paperfeed.ingest.pipeline import IngestReport
 
         self.check_profile_name(name)
         if interests and len(interests) > MAX_INTERESTS:
@@ -319,14 +341,14 @@ class Library(DeliveryMixin, ReadingMixin):
             applied = onboard.apply_plan(self.store, prof, plan) if plan else {"papers_added": 0, "sources": [],
                                                                                "notes": []}
             added += applied["papers_added"]
-        if report.added or report.updated or any(s["added"] or s["updated"] for s in applied["sources"]):
-            self.embed_pending()
+        own = self.profile_paper_ids(name)
+        embedded = (embed or (lambda ids: self.embed_pending(ids=ids)))(own) if own else 0
         matched = plan.author.matched if plan and plan.author else []
         return {
             "profile": name, "papers_added": added,
             "from_files": report.as_dict() if files else None,
             "author_matches": [p.key for p in matched[:50]],
-            "author_match_count": len(matched),
+            "author_match_count": len(matched), "embedded": embedded,
             "near_misses": plan.author.as_dict()["near_misses"] if plan and plan.author else [],
             "sources": applied["sources"], "notes": applied["notes"],
         }
@@ -416,13 +438,52 @@ class Library(DeliveryMixin, ReadingMixin):
         self._lexical = (token, index)
         return index
 
+    def newest_date(self) -> str | None:
+        """The date of the newest dated paper in the library (None if no paper has a date)."""
+        newest = self.store.list_papers(limit=1)
+        return newest[0].date if newest else None
+
+    def feed_window(self, since: str | None = None, until: str | None = None, days: int | None = None,
+                    all_dates: bool = False) -> tuple[str | None, str | None]:
+        """The feed's (since, until): as given, else the ``days`` (config feed.days, 7) days before
+        ``until`` or the newest paper in the library. ``all_dates``: no default window (undated papers too).
+
+        Anchored at the newest paper rather than today, so a library that was not fetched lately still
+        has a feed; undated papers fall outside every window.
+        """
+        since, until = check_date(since, "since"), check_date(until, "until")
+        if since is None and not all_dates:
+            anchor = until or self.newest_date()
+            if anchor:
+                since = days_before(anchor, days or self.config().get("feed.days"))
+        return since, until
+
+    def feed_status(self, name: str, since: str | None = None, until: str | None = None,
+                    category: str | None = None, model_id: str | None = None) -> dict:
+        """The window a feed ranks and how many of its papers are not embedded yet (left out of it).
+
+        Args:
+            name: the profile; since/until: the window from feed_window.
+        Returns:
+            {"since", "until", "newest", "candidates", "not_embedded"}.
+        """
+        own = set(self.profile_paper_ids(name))
+        ids = [i for i in self.store.filter_ids(since, until, category).tolist() if i not in own]
+        pending = self.count_pending(model_id, ids) if ids else 0
+        return {"since": since, "until": until, "newest": self.newest_date(), "candidates": len(ids),
+                "not_embedded": pending}
+
     def feed(self, name: str, since: str | None = None, until: str | None = None,
              category: str | None = None, limit: int = 20, exclude: Iterable[int] = (),
-             model_id: str | None = None) -> list[Hit]:
-        """The profile's ranked, explained feed (read-only); delivered papers are left out."""
+             model_id: str | None = None, days: int | None = None, all_dates: bool = False) -> list[Hit]:
+        """The profile's ranked, explained feed of new papers (read-only).
+
+        The window is feed_window's (by default the last feed.days days of the library); the profile's
+        own, liked, disliked and delivered papers are left out, and so are papers not embedded yet.
+        """
         from paperfeed.rank.feed import FeedRanker, FeedRequest
 
-        since, until = check_date(since, "since"), check_date(until, "until")
+        since, until = self.feed_window(since, until, days, all_dates)
         prof_id = self._profile_id(name)
         rec = self.store.profile_record(prof_id)
         exclude = set(exclude) | self.store.delivered_ids(prof_id)

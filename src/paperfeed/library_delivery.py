@@ -9,16 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from paperfeed.config_file import Config, ConfigError, load_config
-from paperfeed.delivery.daily import DailyReport, run_daily
-from paperfeed.delivery.digest import Digest, build_message, digest_items, new_message_id
 from paperfeed.delivery.lock import run_lock
 from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
+from paperfeed.export import hits_json
 from paperfeed.models import Hit
-from paperfeed.sources.arxiv import ArxivClient
-from paperfeed.sources.harvest import EnrichReport, FetchReport, enrich, harvest_api, harvest_oai
+
+if TYPE_CHECKING:  # (imported where used: a command that only reads starts without httpx, lxml, jinja2)
+    from paperfeed.delivery.daily import DailyReport
+    from paperfeed.sources.arxiv import ArxivClient
+    from paperfeed.sources.harvest import EnrichReport, FetchReport
 
 
 def _today() -> str:
@@ -52,6 +55,8 @@ class DeliveryMixin:
             api, oai = (base_url, oai) if method == "api" else (api, base_url)
         opts = {"delay": cfg.get("fetch.delay"), "timeout": cfg.get("fetch.timeout"),
                 "retries": cfg.get("fetch.retries"), "backoff": cfg.get("fetch.backoff"), **overrides}
+        from paperfeed.sources.arxiv import ArxivClient
+
         return ArxivClient(api, oai, **opts)
 
     def fetch_arxiv(
@@ -71,7 +76,11 @@ class DeliveryMixin:
         first = cfg.get("fetch.first_days")
         try:
             if method == "oai":
+                from paperfeed.sources.harvest import harvest_oai
+
                 return harvest_oai(self.store, client, cats, since, until, first, progress)
+            from paperfeed.sources.harvest import harvest_api
+
             return [harvest_api(self.store, client, cats, since, until, first, cfg.get("fetch.page_size"), progress)]
         finally:
             if own:
@@ -83,6 +92,8 @@ class DeliveryMixin:
         own = client is None
         client = client or self.arxiv_client(base_url=base_url, method="api")
         try:
+            from paperfeed.sources.harvest import enrich
+
             return enrich(self.store, client, limit=limit, progress=progress)
         finally:
             if own:
@@ -97,13 +108,27 @@ class DeliveryMixin:
                             user=cfg.get("smtp.user"), password=cfg.smtp_password(),
                             timeout=cfg.get("smtp.timeout"), cafile=cfg.get("smtp.cafile"))
 
+    def digest_since(self, since: str | None = None, cfg: Config | None = None) -> str:
+        """The first day of the digest's window: ``since``, else digest.days (7) days before today."""
+        cfg = cfg or self.config()
+        return since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
+
     def digest_hits(self, name: str, limit: int | None = None, since: str | None = None,
                     cfg: Config | None = None) -> list[Hit]:
         """The papers the next digest would hold: the feed over recent papers, minus delivered ones."""
         cfg = cfg or self.config()
-        since = since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
-        hits = self.feed(name, since=since, limit=limit or cfg.get("digest.limit"))
+        hits = self.feed(name, since=self.digest_since(since, cfg), limit=limit or cfg.get("digest.limit"))
         return hits + self.alert_digest_hits(name, hits)  # saved searches' new matches (library_reading.py)
+
+    def why_empty(self, since: str) -> str:
+        """Why a digest (or feed) from ``since`` on has no papers, and what to do about it."""
+        newest = self.newest_date()
+        if newest is None:
+            return "the library has no dated papers; fetch some with `paperfeed fetch arxiv`"
+        if newest < since:
+            return (f"no papers since {since}; the newest paper in the library is from {newest}; fetch new ones "
+                    "with `paperfeed fetch arxiv` or pass --since")
+        return f"no papers since {since} that were not sent before or are not the profile's own"
 
     def digest(self, name: str, send: bool = False, limit: int | None = None, since: str | None = None,
                force: bool = False, sender: Sender | None = None) -> DigestOutcome:
@@ -117,7 +142,8 @@ class DeliveryMixin:
         msg = self._message(name, hits, cfg, cfg.get("smtp.from") or "paperfeed@localhost",
                             cfg.emails.get(name) or f"{name}@localhost")
         return DigestOutcome(profile=name, status="dry-run", papers=len(hits), message=msg,
-                             message_id=str(msg["Message-ID"]))
+                             message_id=str(msg["Message-ID"]), items=hits_json(hits),
+                             detail="" if hits else self.why_empty(self.digest_since(since, cfg)))
 
     def send_digest_locked(self, name: str, cfg: Config | None = None, limit: int | None = None,
                            since: str | None = None, force: bool = False,
@@ -141,7 +167,7 @@ class DeliveryMixin:
         hits = self.digest_hits(name, limit, since, cfg)
         out.seconds["rank"] = time.perf_counter() - t0
         if not hits:
-            out.status = "nothing"
+            out.status, out.detail = "nothing", self.why_empty(self.digest_since(since, cfg))
             return out
         t1 = time.perf_counter()
         msg = self._message(name, hits, cfg, from_, recipient)
@@ -150,6 +176,7 @@ class DeliveryMixin:
         out.seconds["build"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         out.papers, out.message, out.message_id = len(items), msg, str(msg["Message-ID"])
+        out.items = hits_json(hits)
         try:
             out.digest_id = deliver(self.store, prof_id, items, msg, sender or smtp_sender(self.smtp_settings(cfg)))
             out.status = "sent"
@@ -160,6 +187,8 @@ class DeliveryMixin:
 
     def _message(self, name: str, hits: list[Hit], cfg: Config, from_: str, to: str):
         web = cfg.get("web.base_url") or None
+        from paperfeed.delivery.digest import Digest, build_message, digest_items, new_message_id
+
         digest = Digest(profile=name, items=digest_items(hits, name, web), day=_today(), web_url=web)
         return build_message(digest, from_, to, new_message_id(from_))
 
@@ -191,5 +220,7 @@ class DeliveryMixin:
               fetch: bool = True) -> DailyReport:
         """fetch -> embed -> digests, under the run lock (LockedError if another run holds it)."""
         with run_lock(self.settings.home, "daily"):
+            from paperfeed.delivery.daily import run_daily
+
             return run_daily(self, since=since, client=client, sender=sender, fetch=fetch)
 

@@ -151,12 +151,13 @@ def test_list_json_newest_first_with_limit_and_filters(db: Path, listing: Path) 
     r = run("--db", db, "list", "--json")
     assert r.exit_code == 0
     papers = json.loads(r.stdout)
-    assert [p["id"] for p in papers] == ["2403.00002", "2402.00003", "2401.00001"]
+    assert [p["arxiv_id"] for p in papers] == ["2403.00002", "2402.00003", "2401.00001"]
     assert papers[0]["key"] == "arxiv:2403.00002" and papers[0]["authors"] == ["José García"]
-    assert [p["id"] for p in json.loads(run("--db", db, "list", "--json", "--limit", "1").stdout)] == ["2403.00002"]
-    assert [p["id"] for p in json.loads(run("--db", db, "list", "--json", "--category", "cs.LG").stdout)] == [
+    one = json.loads(run("--db", db, "list", "--json", "--limit", "1").stdout)
+    assert [p["arxiv_id"] for p in one] == ["2403.00002"]
+    assert [p["arxiv_id"] for p in json.loads(run("--db", db, "list", "--json", "--category", "cs.LG").stdout)] == [
         "2403.00002", "2401.00001"]
-    assert [p["id"] for p in json.loads(
+    assert [p["arxiv_id"] for p in json.loads(
         run("--db", db, "list", "--json", "--since", "2024-02-01", "--until", "2024-02-28").stdout)] == ["2402.00003"]
     assert run("--db", db, "list", "--limit", "0").exit_code == 2
 
@@ -250,7 +251,7 @@ def test_export_reingests_into_fresh_library(db: Path, listing: Path, tmp_path: 
     assert json.loads(r.stdout)["added"] == 3
     a = json.loads(run("--db", db, "list", "--json").stdout)
     b = json.loads(run("--db", other, "list", "--json").stdout)
-    fields = ("key", "id", "title", "abstract", "authors", "categories", "date")
+    fields = ("key", "arxiv_id", "title", "abstract", "authors", "categories", "date")
     assert [[p[f] for f in fields] for p in b] == [[p[f] for f in fields] for p in a]
 
 
@@ -336,7 +337,7 @@ def test_console_script_subprocess(tmp_path: Path, listing: Path) -> None:
 
     p = sh("--db", db, "list", "--json")
     assert p.returncode == 0
-    assert [x["id"] for x in json.loads(p.stdout)] == ["2403.00002", "2402.00003", "2401.00001"]
+    assert [x["arxiv_id"] for x in json.loads(p.stdout)] == ["2403.00002", "2402.00003", "2401.00001"]
 
     p = sh("--db", db, "show", "nope:unknown")
     assert p.returncode == 2 and p.stdout == b""

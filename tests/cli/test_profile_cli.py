@@ -70,6 +70,7 @@ def db(tmp_path: Path) -> Path:
     db = tmp_path / "lib.db"
     r = run("--db", db, "ingest", "--json", path)
     assert r.exit_code == 0, r.output
+    ok(run("--db", db, "config", "set", "feed.days", "3650"))  # the corpus spans months; the default is a week
     return db
 
 

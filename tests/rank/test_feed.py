@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from paperfeed.config import load_settings
+from paperfeed.config_file import set_value
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.library import Library
 
@@ -137,7 +138,10 @@ def as_jsonl(records) -> str:
 
 
 def open_lib(tmp_path: Path) -> Library:
-    return Library(load_settings(tmp_path / "lib.db", model_id=MODEL))
+    """The library; its feed window spans the whole hand-written corpus (months), see test_feed_window.py."""
+    library = Library(load_settings(tmp_path / "lib.db", model_id=MODEL))
+    set_value(library.settings.home, "feed.days", "3650")
+    return library
 
 
 @pytest.fixture

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from paperfeed.dates import DateError
 from paperfeed.errors import PaperfeedError
 from paperfeed.models import Paper
 from paperfeed.rank.query import (
@@ -96,8 +98,16 @@ def test_dates() -> None:
     q = parse_query("since:2025-06-01 until:2025-06-30 attention")
     assert (q.since, q.until, q.words) == ("2025-06-01", "2025-06-30", ["attention"])
     assert parse_query("since:2025").since == "2025"
-    assert parse_query("since:2025-02-30").since == "2025-02"  # impossible day: the month is kept
-    assert parse_query("since:yesterday").since is None
+    assert parse_query("since:yesterday").since == (date.today() - timedelta(days=1)).isoformat()
+    assert parse_query("until:7d").until == (date.today() - timedelta(days=7)).isoformat()
+
+
+@pytest.mark.parametrize("raw", ["since:notadate", "since:2026-13-45", "since:2025-02-30", "until:2026-13-01",
+                                 "attention SINCE:last-week"])
+def test_bad_dates_in_a_query_are_rejected_like_the_option(raw: str) -> None:
+    """issue 15 item 13: since:/until: that are not dates were silently ignored while --since rejected them."""
+    with pytest.raises(DateError, match=r"(?i)(since|until): '.*' is not a"):
+        parse_query(raw)
 
 
 def test_empty_prefix_values_are_plain_words() -> None:
@@ -202,8 +212,12 @@ def searchable(q: Query) -> bool:
 @given(raw=query_text)
 @example(raw="don't")
 @example(raw="speech\\")
-def test_parse_query_never_raises_and_fts_accepts_the_expression(fts_store: SqliteStore, raw: str) -> None:
-    q = parse_query(raw)
+def test_parse_query_raises_only_for_bad_dates_and_fts_accepts_the_expression(fts_store: SqliteStore, raw: str) -> None:
+    try:
+        q = parse_query(raw)
+    except DateError:
+        assert re.search(r"(?i)(since|until):", raw)  # the only error: a since:/until: that is not a date
+        return
     for expr in (fts_expression(q), fts_expression(q, free_words=False), constraint_expression(q),
                  excluded_expression(q)):
         if expr:

@@ -128,11 +128,23 @@ def test_categories_outside_the_followed_ones_are_skipped(lib, arxiv, fast_confi
 
 
 def test_rate_limit_spaces_requests(fakes):
-    with fakes.FakeArxiv(oai_page=10) as arxiv, ArxivClient(oai_url=arxiv.oai_url, delay=0.2) as client:
+    """Each request starts ``delay`` seconds after the previous one started, on the client's clock
+    (a virtual clock: sleeps advance it, so the check does not depend on the machine's load)."""
+    now = [1000.0]
+    starts: list[float] = []
+
+    def sleep(s: float) -> None:
+        now[0] += s
+
+    with fakes.FakeArxiv(oai_page=10) as arxiv, ArxivClient(oai_url=arxiv.oai_url, delay=0.2, sleep=sleep,
+                                                             clock=lambda: now[0]) as client:
         for _ in range(3):
             client.oai_list_records(set_spec="cs", from_="2026-05-01")
-    gaps = [b - a for a, b in zip(arxiv.times, arxiv.times[1:], strict=False)]
-    assert min(gaps) >= 0.15 and arxiv.times[-1] - arxiv.times[0] >= 0.38  # server-side clock: some jitter
+            starts.append(client._last)
+            now[0] += 0.05  # the answer took 50 ms
+    assert len(arxiv.times) == 3 and client.requests == 3
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert gaps == pytest.approx([0.2, 0.2])
 
 
 def test_client_is_injectable_with_an_httpx_client(fakes):

@@ -393,12 +393,13 @@ def test_vectors_put_load_missing_and_stale(store: SqliteStore) -> None:
     out = store.write_papers([arxiv_paper(i) for i in (1, 2, 3)], "a")
     ids = [pid for _, pid in out]
     missing = store.papers_missing_vectors("m", 10)
-    assert [r[0] for r in missing] == ids
+    assert [r[0] for r in missing] == ids[::-1]  # newest first; one date, so the last added first
     assert missing[0][3] == text_hash(missing[0][1], missing[0][2])
     assert store.count_missing_vectors("m") == 3
     state0 = store.vector_state("m")
 
     vecs = np.arange(3 * 4, dtype=np.float32).reshape(3, 4)
+    missing = missing[::-1]
     store.put_vectors("m", [(r[0], r[3]) for r in missing[:2]], vecs[:2])
     assert store.count_missing_vectors("m") == 1
     assert [r[0] for r in store.papers_missing_vectors("m", 10)] == [ids[2]]
@@ -482,3 +483,14 @@ def test_profile_papers_keep_the_first_reason_they_were_added(store) -> None:
     assert store.add_profile_papers(pid, ids, "author", "Jane Doe") == 1
     assert store.add_profile_papers(pid, ids, "orcid", "0000-0002-1825-0097") == 0
     assert store.profile_paper_origins(pid) == {ids[0]: ("author", "Jane Doe"), ids[1]: ("author", "Jane Doe")}
+
+
+def test_missing_vectors_newest_first_and_among_ids(store: SqliteStore) -> None:
+    dates = {1: "2024-01-05", 2: "2024-03-01", 3: None, 4: "2024-02-01"}
+    out = store.write_papers([arxiv_paper(i, date=d) for i, d in dates.items()], "a")
+    ids = dict(zip(dates, (pid for _, pid in out), strict=True))
+    assert [r[0] for r in store.papers_missing_vectors("m", 10)] == [ids[2], ids[4], ids[1], ids[3]]
+    assert [r[0] for r in store.papers_missing_vectors("m", 10, [ids[3], ids[1]])] == [ids[1], ids[3]]
+    assert store.count_missing_vectors("m", [ids[3], ids[1]]) == 2
+    store.put_vectors("m", [(ids[1], store.papers_missing_vectors("m", 1, [ids[1]])[0][3])], np.ones((1, 4)))
+    assert store.count_missing_vectors("m", [ids[3], ids[1]]) == 1 and store.count_missing_vectors("m") == 3

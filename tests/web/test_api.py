@@ -18,7 +18,7 @@ def test_search_api_returns_hits_with_reasons(client: TestClient) -> None:
     body = r.json()
     assert len(body["results"]) == 5 and body["more"] is True
     top = body["results"][0]
-    assert "kv cache" in top["paper"]["title"].lower()
+    assert "kv cache" in top["title"].lower()
     assert top["why"] and top["key"].startswith("arxiv:")
 
 
@@ -27,11 +27,11 @@ def test_search_paging_and_filters(client: TestClient) -> None:
     second = client.get("/api/search", params={"q": "robot grasping", "limit": 3, "offset": 3}).json()["results"]
     assert {h["key"] for h in first}.isdisjoint(h["key"] for h in second)
     only = client.get("/api/search", params={"q": "study", "category": "cs.RO", "mode": "keyword"}).json()
-    assert only["results"] and all("cs.RO" in h["paper"]["categories"] for h in only["results"])
+    assert only["results"] and all("cs.RO" in h["categories"] for h in only["results"])
     by_author = client.get("/api/search", params={"q": "study", "author": "Ada Lovelace"}).json()["results"]
     assert [h["key"] for h in by_author] == ["arxiv:2501.09999"]
     dated = client.get("/api/search", params={"q": "study", "since": "2025-01-20", "mode": "keyword"}).json()
-    assert all(h["paper"]["date"] >= "2025-01-20" for h in dated["results"])
+    assert all(h["date"] >= "2025-01-20" for h in dated["results"])
 
 
 def test_search_errors_are_400(client: TestClient) -> None:
@@ -68,7 +68,7 @@ def test_profile_lifecycle_and_feed(client: TestClient) -> None:
     assert [p["name"] for p in client.get("/api/profiles").json()] == ["jane"]
     feed = client.get("/api/profiles/jane/feed", params={"limit": 10}).json()
     assert len(feed) == 10 and all(h["why"] for h in feed)
-    assert "cs.CL" in feed[0]["paper"]["categories"]
+    assert "cs.CL" in feed[0]["categories"]
     prof = client.get("/api/profiles/jane").json()
     assert {p["key"] for p in prof["papers"]} == {"arxiv:2501.00001", "arxiv:2501.00002"}
     h = {"X-CSRF-Token": csrf_of(client)}
@@ -83,7 +83,7 @@ def test_like_changes_the_next_feed(client: TestClient) -> None:
 
     def feed_categories() -> tuple[list[str], int]:
         hits = client.get("/api/profiles/jane/feed", params={"limit": 15}).json()
-        return [x["key"] for x in hits], sum("cs.RO" in x["paper"]["categories"] for x in hits)
+        return [x["key"] for x in hits], sum("cs.RO" in x["categories"] for x in hits)
 
     before, robots_before = feed_categories()
     robot = client.get("/api/search", params={"q": "robot grasping", "limit": 1}).json()["results"][0]["key"]
@@ -104,10 +104,10 @@ def test_mute_author_and_mark_seen(client: TestClient) -> None:
     create_profile(client, keys=["arxiv:2501.00001"])
     h = {"X-CSRF-Token": csrf_of(client)}
     feed = client.get("/api/profiles/jane/feed", params={"limit": 5}).json()
-    author = feed[0]["paper"]["authors"][0]
+    author = feed[0]["authors"][0]
     assert client.post("/api/mute", json={"profile": "jane", "kind": "author", "value": author}, headers=h).is_success
     muted = client.get("/api/profiles/jane/feed", params={"limit": 50}).json()
-    assert all(author not in x["paper"]["authors"] for x in muted)
+    assert all(author not in x["authors"] for x in muted)
     keys = [x["key"] for x in muted[:3]]
     r = client.post("/api/profiles/jane/seen", json={"keys": keys, "why": ["a", "b", "c"]}, headers=h)
     assert r.json() == {"marked": 3}

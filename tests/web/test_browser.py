@@ -46,7 +46,7 @@ def test_search_and_open_a_paper(page) -> None:
     page.locator("#results .card h3 a").first.click()
     page.wait_for_selector("#paper-title")
     assert "Diffusion" in page.locator("#paper-title").inner_text()
-    assert page.locator("#similar .card").count() > 0
+    page.wait_for_selector("#similar .card")  # fetched after the page is shown
     page.click("button[data-copy]")
     page.wait_for_selector("button[data-copy]:has-text('Copied')")
     page.screenshot(path=SHOTS / "paper.png", full_page=True)

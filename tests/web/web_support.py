@@ -17,6 +17,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from paperfeed.config import Settings, load_settings
+from paperfeed.config_file import set_value
 from paperfeed.library import Library
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,6 +72,7 @@ def build_library(directory: Path) -> tuple[Settings, Library]:
     """A library of the synthetic corpus, embedded with test-hashing-64."""
     settings = load_settings(directory / "web.db", model_id="test-hashing-64")
     lib = Library(settings)
+    set_value(settings.home, "feed.days", "3650")  # the corpus spans months; the default window is a week
     lib.ingest([str(write_corpus(directory / "corpus.jsonl", corpus_records()))])
     lib.embed_pending()
     return settings, lib
@@ -90,13 +92,22 @@ def free_port() -> int:
 @contextmanager
 def serve(settings: Settings, lib: Library) -> Iterator[str]:
     """A real uvicorn server (single-user mode) for ``lib`` in a thread; yields its base URL, closes ``lib``."""
-    import uvicorn
-
     from paperfeed.web.app import create_app
 
+    try:
+        with live_server(create_app(settings, lib)) as url:
+            yield url
+    finally:
+        lib.close()
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """A real uvicorn server for ``app`` in a thread on a free loopback port; yields its base URL."""
+    import uvicorn
+
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings, lib), host="127.0.0.1", port=port,
-                                        log_level="warning", workers=1))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", workers=1))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -108,7 +119,6 @@ def serve(settings: Settings, lib: Library) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(10)
-        lib.close()
 
 
 def open_page(browser, base_url: str, width: int = 1280, height: int = 900, dark: bool = False):

@@ -9,27 +9,55 @@ from typing import Any
 
 import click
 import orjson
-from rich.console import Console
 from rich.markup import escape
 
 from paperfeed.config import load_settings
 from paperfeed.errors import PaperfeedError
 
 
-class SafeConsole(Console):
-    """A rich Console that drops control characters and escape sequences from every string printed.
+@functools.cache
+def _safe_console_class() -> type:
+    from rich.console import Console
 
-    Titles and authors come from files and feeds: an ESC sequence in one must not clear the screen or
-    retitle the terminal. Rich writes its own styling codes after this, from the markup."""
+    class SafeConsole(Console):
+        """A rich Console that drops control characters and escape sequences from every string printed.
 
-    def render_str(self, text: str, **kwargs: Any):  # noqa: ANN201 - rich's Text
-        from paperfeed.normalize import strip_controls
+        Titles and authors come from files and feeds: an ESC sequence in one must not clear the screen or
+        retitle the terminal. Rich writes its own styling codes after this, from the markup."""
 
-        return super().render_str(strip_controls(text), **kwargs)
+        def render_str(self, text: str, **kwargs: Any):  # noqa: ANN201 - rich's Text
+            from paperfeed.normalize import strip_controls
+
+            return super().render_str(strip_controls(text), **kwargs)
+
+    return SafeConsole
 
 
-console = SafeConsole(highlight=False, soft_wrap=True)
-err_console = SafeConsole(stderr=True, highlight=False)
+def __getattr__(name: str) -> Any:
+    if name == "SafeConsole":  # built on first use: importing rich.console costs ~60 ms of every start
+        return _safe_console_class()
+    raise AttributeError(name)
+
+
+class LazyConsole:
+    """A SafeConsole made on first use: importing rich.console costs ~60 ms of every start (--version)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options: dict[str, Any] = options
+        self._console: Any = None
+
+    def real(self) -> Any:
+        """The rich Console itself (for rich APIs that take one, e.g. Progress)."""
+        if self._console is None:
+            self._console = _safe_console_class()(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+console = LazyConsole(highlight=False, soft_wrap=True)
+err_console = LazyConsole(stderr=True, highlight=False)
 
 
 def db_option(f: Callable) -> Callable:

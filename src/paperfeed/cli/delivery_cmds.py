@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.progress import embed_with_progress
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError
-from paperfeed.library import Library
 from paperfeed.normalize import strip_controls
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-20") from None
+    from paperfeed.dates import user_day
+
+    return user_day(value, f"--{param.name}")
 
 
 def _note(text: str) -> None:
@@ -64,7 +64,7 @@ def fetch_arxiv(lib: Library, categories: tuple[str, ...], since: str | None, un
 
     reports = lib.fetch_arxiv(categories, since=since, until=until, method=method, base_url=base_url,
                               progress=progress)
-    embedded = lib.embed_pending() if embed and any(r.added or r.updated for r in reports) else 0
+    embedded = embed_with_progress(lib, None, as_json) if embed and any(r.added or r.updated for r in reports) else 0
     if as_json:
         print_json({"fetch": [r.as_dict() for r in reports], "embedded": embedded})
         return
@@ -84,7 +84,7 @@ def fetch_arxiv(lib: Library, categories: tuple[str, ...], since: str | None, un
 def enrich(lib: Library, limit: int | None, base_url: str | None, as_json: bool) -> None:
     """Fill missing titles, authors and dates of papers that have an arXiv id (100 ids a request)."""
     report = lib.enrich(limit=limit, base_url=base_url)
-    embedded = lib.embed_pending() if report.updated or report.added else 0
+    embedded = embed_with_progress(lib, None, as_json) if report.updated or report.added else 0
     if as_json:
         print_json({**report.as_dict(), "embedded": embedded})
         return
@@ -135,7 +135,7 @@ def digest(lib: Library, name: str, send: bool, dry_run: bool, out: Path | None,
         _write_out(out, res.message)
     if as_json:
         print_json(res.as_dict())
-    elif res.status == "dry-run" and out is None and res.message is not None:
+    elif res.status == "dry-run" and out is None and res.message is not None and res.papers:
         sys.stdout.write(strip_controls(res.message.get_body(("plain",)).get_content()))
     else:
         console.print(res.summary(), markup=False)

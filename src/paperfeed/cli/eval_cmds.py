@@ -15,12 +15,21 @@ DEFAULT_DATA = Path(os.environ.get("PAPERFEED_EVAL_DATA", "../shared/data"))
 
 def _cached_embedder(name: str, model_id: str | None):
     """The model's embed function, caching vectors by text under the data directory."""
+    from paperfeed.cli.progress import progress
     from paperfeed.embed.registry import get_embedder
     from paperfeed.eval.corpus import EmbeddingCache
 
     emb = get_embedder(model_id)
     path = load_settings().home / "eval-cache" / f"{name}-{emb.model_id}.npz"
-    return EmbeddingCache(path, emb.embed_batch, emb.dim).get
+    cache = EmbeddingCache(path, emb.embed_batch, emb.dim)
+
+    def get(texts):
+        todo = cache.missing(texts)
+        with progress(f"embedding {name} texts (cached for the next run):", todo, unit="texts",
+                      quiet=todo == 0) as advance:
+            return cache.get(texts, progress=advance)
+
+    return get
 
 
 data_option = click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
@@ -49,10 +58,12 @@ def eval_authors(data: Path, start: str, end: str, n_authors: int, seed: int, mo
     papers in the window; relevant are the author's papers in it. Rankers see title and abstract
     (paperfeed's also categories), never author names.
     """
+    from paperfeed.cli.progress import progress
     from paperfeed.eval import authors
     from paperfeed.eval.corpus import load_arxiv
 
-    docs = load_arxiv(data)
+    with progress(f"reading the arXiv records in {data}", None, quiet=as_json):
+        docs = load_arxiv(data)
     res = authors.run(docs, _cached_embedder("arxiv", model_id), start, end, n_authors, seed)
     if as_json:
         print_json(res)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.progress import embed_with_progress, progress
 from paperfeed.cli.render import paper_detail, paper_lines
-from paperfeed.export import EXPORT_FORMATS, paper_dict, write
+from paperfeed.export import EXPORT_FORMATS, paper_json, write
 from paperfeed.ingest import FORMATS
-from paperfeed.library import Library
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 @click.command()
@@ -30,16 +34,16 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
       paperfeed ingest papers.bib listing.txt arxiv-2025.jsonl.gz
       cat copied-page.txt | paperfeed ingest -
     """
-    show = not as_json and sys.stderr.isatty()
-    with Progress(TextColumn("ingest"), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=not show, transient=True) as bar:
-        task = bar.add_task("ingest", total=None)
-        report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=lambda n: bar.advance(task, n))
-    embedded = 0
-    if not no_embed and (report.added or report.updated):
-        embedded = embed_with_progress(lib, None, as_json)
+    big = "-" in paths or sum(_size(p) for p in paths) >= ANNOUNCE_BYTES
+    total = _count_lines(paths) if big and not as_json and sys.stderr.isatty() else None
+    with progress(f"ingesting {', '.join(paths)}", total, unit="records", quiet=as_json, announce=big) as advance:
+        report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=advance, collect_ids=True)
+    # only these files' papers are embedded (also those a killed run left unembedded), never the
+    # rest of a backlog: that is `paperfeed embed`'s job
+    embedded = 0 if no_embed else embed_with_progress(lib, None, as_json, ids=report.ids)
+    backlog = lib.count_pending()
     if as_json:
-        print_json({**report.as_dict(), "embedded": embedded})
+        print_json({**report.as_dict(), "embedded": embedded, "not_embedded": backlog})
         return
     for f in report.files:
         console.print(
@@ -62,19 +66,34 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
         err_console.print(f"  ... and {len(report.truncated) - 20} more shortened (see --json)")
     if embedded:
         console.print(f"embedded {embedded} papers")
+    if backlog:
+        err_console.print(f"note: {backlog:,} papers in the library are not embedded yet (semantic search and the "
+                          "feed leave them out): run `paperfeed embed`", markup=False)
 
 
-def embed_with_progress(lib: Library, model_id: str | None, quiet: bool, sentences: bool = False) -> int:
-    """Run Library.embed_pending (or embed_sentences_pending) with a progress bar of known length."""
-    total = lib.count_pending_sentences(model_id) if sentences else lib.count_pending(model_id)
-    if total == 0:  # (for sentences, the call still records that the daily run should keep them complete)
-        return lib.embed_sentences_pending(model_id) if sentences else 0
-    run = lib.embed_sentences_pending if sentences else lib.embed_pending
-    label = "sentences" if sentences else "embed"
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=quiet or not sys.stderr.isatty(), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        return run(model_id, progress=lambda n: bar.advance(task, n))
+ANNOUNCE_BYTES = 2_000_000
+"""Ingesting files smaller than this takes about a second: no start line off a terminal."""
+
+
+def _count_lines(paths: tuple[str, ...]) -> int | None:
+    """Records in JSON Lines files (one a line), for the bar's ETA; None for other files or stdin."""
+    import gzip
+
+    if not all(p.endswith((".jsonl", ".jsonl.gz")) for p in paths):
+        return None
+    n = 0
+    for p in paths:
+        with (gzip.open(p, "rb") if p.endswith(".gz") else open(p, "rb")) as f:  # noqa: SIM115
+            while chunk := f.read(1 << 20):
+                n += chunk.count(b"\n")
+    return n
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 @click.command(name="list")
@@ -90,7 +109,7 @@ def list_(lib: Library, limit: int, offset: int, since: str | None, until: str |
     """The newest papers in the library."""
     papers = lib.recent(limit=limit, offset=offset, since=since, until=until, category=category)
     if as_json:
-        print_json([paper_dict(p) for p in papers])
+        print_json([paper_json(p) for p in papers])
         return
     for p in papers:
         paper_lines(p)
@@ -104,7 +123,7 @@ def show(lib: Library, key: str, as_json: bool) -> None:
     """One paper, by key (arxiv:2401.01325, doi:..., title:...), arXiv id or DOI."""
     p = lib.get(key)
     if as_json:
-        print_json(paper_dict(p))
+        print_json(paper_json(p, full=True))
         return
     paper_detail(p)
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import paper_lines
-from paperfeed.cli.search_cmds import hit_dict, print_hits
-from paperfeed.delivery.formats import FEED_FORMATS, atom_feed, bibtex_feed, markdown_feed
-from paperfeed.export import paper_dict
-from paperfeed.library import Library
+from paperfeed.cli.search_cmds import print_hits
+from paperfeed.delivery import FEED_FORMATS
+from paperfeed.export import hits_json, paper_json
 from paperfeed.normalize import strip_controls
 from paperfeed.onboard import ProfilePlan, origin_dict, origin_label
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 @click.group()
@@ -72,7 +76,8 @@ def profile_create(lib: Library, name: str, files: tuple[str, ...], keys: tuple[
         show_plan(plan)
     if plan and plan.count and not yes and not as_json and sys.stdin.isatty():
         click.confirm(f"add these {plan.count} papers to profile {name}?", abort=True, err=True)
-    res = lib.create_profile(name, files=files, keys=all_keys, author=author, interests=interests, plan=plan)
+    res = lib.create_profile(name, files=files, keys=all_keys, author=author, interests=interests, plan=plan,
+                             embed=lambda ids: embed_with_progress(lib, None, as_json, ids=ids))
     if as_json:
         print_json(res)
         return
@@ -163,7 +168,7 @@ def profile_show(lib: Library, name: str, as_json: bool) -> None:
     if as_json:
         out = {k: v for k, v in rec.items() if not k.endswith("_ids") and k != "origins"}
         for k in ("paper", "liked", "disliked"):
-            out[k] = [paper_dict(p) for p in rec[k]]
+            out[k] = [paper_json(p) for p in rec[k]]
         for d in out["paper"]:
             d["origin"] = origin_dict(*rec["origins"].get(d["key"], ("", "")))
         out["papers"] = out.pop("paper")
@@ -206,35 +211,70 @@ def profile_remove(lib: Library, name: str, keys: tuple[str, ...]) -> None:
 
 @click.command()
 @click.argument("name")
-@click.option("--since", help="Only papers dated on or after YYYY-MM-DD.")
-@click.option("--until", help="Only papers dated on or before YYYY-MM-DD.")
+@click.option("--since", help="Only papers dated on or after this day (YYYY-MM-DD, yesterday, 30d).")
+@click.option("--until", help="Only papers dated on or before this day.")
+@click.option("--days", type=click.IntRange(1), help="Window length when --since is not given "
+              "(default: feed.days in config.toml, 7), counted back from --until or the newest paper.")
+@click.option("--all", "all_dates", is_flag=True, help="No date window: the whole library, undated papers too.")
 @click.option("--category", help="Only papers in this arXiv category.")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--no-embed", is_flag=True, help="Do not embed the window's pending papers first (they are left out).")
 @click.option("--format", "fmt", type=click.Choice(FEED_FORMATS), default="terminal", show_default=True,
               help="Output format (--json is the same as --format json).")
 @json_option
 @with_library
-def feed(lib: Library, name: str, since: str | None, until: str | None, category: str | None, limit: int,
-         fmt: str, as_json: bool) -> None:
+def feed(lib: Library, name: str, since: str | None, until: str | None, days: int | None, all_dates: bool,
+         category: str | None, limit: int, no_embed: bool, fmt: str, as_json: bool) -> None:
     """New papers ranked for a profile, each with the reason it was picked.
+
+    By default the window is the last 7 days up to the newest paper in the library; papers
+    without a date and the profile's own papers are left out. Ranks are printed with the score
+    that ordered them (relevance traded against diversity); the relevance is in "why".
 
     \b
     Examples:
       paperfeed feed jane
-      paperfeed feed jane --since 2026-06-01 --category cs.LG --json
-      paperfeed feed jane --format atom > jane.xml
+      paperfeed feed jane --days 30 --category cs.LG --json
+      paperfeed feed jane --since 2026-06-01 --format atom > jane.xml
     """
-    hits = lib.feed(name, since=since, until=until, category=category, limit=limit)
+    since, until = lib.feed_window(since, until, days, all_dates)
+    status = lib.feed_status(name, since, until, category)
+    if status["not_embedded"] and not no_embed:
+        ids = lib.paper_ids(since, until, category).tolist()
+        embed_with_progress(lib, None, as_json or fmt != "terminal", ids=ids)
+        status["not_embedded"] = 0
+    hits = lib.feed(name, since=since, until=until, category=category, limit=limit, all_dates=all_dates)
+    quiet = as_json or fmt != "terminal"
+    if status["not_embedded"] and not quiet:
+        err_console.print(f"note: {status['not_embedded']:,} of {status['candidates']:,} papers in this window are not "
+                          "embedded yet and are left out: run `paperfeed embed`", markup=False)
     if as_json or fmt == "json":
-        print_json([hit_dict(h) for h in hits])
-    elif fmt == "atom":
+        print_json(hits_json(hits))
+    elif fmt in ("atom", "markdown", "bibtex"):
+        _write_feed(fmt, hits, name)
+    else:
+        print_hits(hits, False, empty=_empty_feed(status, all_dates))
+
+
+def _write_feed(fmt: str, hits: list, name: str) -> None:
+    from paperfeed.delivery.formats import atom_feed, bibtex_feed, markdown_feed
+
+    if fmt == "atom":
         sys.stdout.buffer.write(atom_feed(hits, name))
     elif fmt == "markdown":
         sys.stdout.write(strip_controls(markdown_feed(hits, name)))
-    elif fmt == "bibtex":
-        sys.stdout.write(strip_controls(bibtex_feed(hits)))
     else:
-        print_hits(hits, False, empty="nothing to recommend: add papers or interests to the profile")
+        sys.stdout.write(strip_controls(bibtex_feed(hits)))
+
+
+def _empty_feed(status: dict, all_dates: bool) -> str:
+    """Why a feed is empty, and what to try."""
+    if not status["candidates"]:
+        window = ("in the library" if all_dates else f"from {status['since'] or 'the start'} to "
+                  f"{status['until'] or 'the newest paper'}")
+        newest = f"; the newest paper in the library is from {status['newest']}" if status["newest"] else ""
+        return f"no new papers {window}{newest}: try --days 30, --since or --all"
+    return "nothing to recommend: add papers or interests to the profile"
 
 
 def _feedback_command(action: str, doc: str) -> click.Command:

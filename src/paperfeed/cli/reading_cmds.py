@@ -6,15 +6,18 @@ The same Library methods as the web app's reading list, tag box and alerts (libr
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, json_option, print_json, with_library
 from paperfeed.cli.render import paper_lines
-from paperfeed.cli.search_cmds import hit_dict, print_hits
-from paperfeed.export import paper_dict
-from paperfeed.library import Library
+from paperfeed.cli.search_cmds import print_hits
+from paperfeed.export import hits_json, paper_json
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 profile_option = click.option("--profile", "name", required=True, help="The profile this is for.")
 
@@ -61,7 +64,7 @@ def saved(lib: Library, name: str, tag: str | None, fmt: str, as_json: bool) -> 
     papers = lib.reading_list(name, tag)
     if as_json or fmt == "json":
         marks = lib.reading_marks(name, [p.key for p in papers])
-        print_json([{**paper_dict(p), "tags": marks[p.key]["tags"]} for p in papers])
+        print_json([{**paper_json(p), "tags": marks[p.key]["tags"]} for p in papers])
         return
     if not papers:
         console.print("nothing saved yet: paperfeed save KEY --profile " + escape(name) if not tag
@@ -165,7 +168,7 @@ def alert_show(lib: Library, alert_name: str, name: str, limit: int, fmt: str, a
     a = lib.alert(name, alert_name)
     hits = lib.alert_hits(a, limit)
     if as_json or fmt == "json":
-        print_json([hit_dict(h) for h in hits])
+        print_json(hits_json(hits))
     elif fmt == "atom":
         sys.stdout.buffer.write(atom_feed(hits, f"{name} · alert {alert_name}"))
     else:

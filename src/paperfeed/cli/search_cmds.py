@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from paperfeed.cli.common import console, json_option, print_json, with_library
-from paperfeed.cli.library_cmds import embed_with_progress
+from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import hit_lines
 from paperfeed.errors import PaperfeedError
-from paperfeed.library import Library
+from paperfeed.export import hits_json
 from paperfeed.models import Hit
-from paperfeed.rank.search import MODES
+from paperfeed.rank.query import MODES
 
-
-def hit_dict(h: Hit) -> dict:
-    """JSON shape of a hit: key, title, score, why, plus a few paper fields."""
-    p = h.paper
-    d = {"key": h.key, "title": p.title if p else "", "score": h.score, "why": h.why}
-    if p is not None:
-        d.update({"authors": list(p.authors), "date": p.date, "categories": list(p.categories),
-                  "arxiv_id": p.arxiv_id, "doi": p.doi})
-    return d
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 def print_hits(hits: list[Hit], as_json: bool, empty: str = "no results") -> None:
-    """Hits as JSON or as terminal lines."""
+    """Hits as JSON (export.hits_json, the shape the API uses too) or as terminal lines."""
     if as_json:
-        print_json([hit_dict(h) for h in hits])
+        print_json(hits_json(hits))
         return
     if not hits:
         console.print(empty)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
 from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
-from paperfeed.library import Library
+
+if TYPE_CHECKING:
+    from paperfeed.library import Library
 
 
 def is_loopback(host: str) -> bool:

@@ -12,7 +12,6 @@ from paperfeed.export import bibtex_entry
 from paperfeed.models import Hit
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-FEED_FORMATS = ("terminal", "json", "atom", "markdown", "bibtex")
 
 
 def _rfc3339(day: str | None, fallback: datetime) -> str:

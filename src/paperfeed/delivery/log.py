@@ -39,6 +39,7 @@ class DigestOutcome:
     detail: str = ""
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    items: list[dict] = field(default_factory=list, repr=False)  # the papers, as export.hits_json
     message: EmailMessage | None = field(default=None, repr=False)
 
     @property

@@ -85,6 +85,10 @@ class EmbeddingCache:
     def _key(text: str) -> bytes:
         return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
+    def missing(self, texts: Sequence[str]) -> int:
+        """How many distinct texts are not cached yet (what get() will embed)."""
+        return sum(1 for k in {self._key(t) for t in texts} if k not in self.vecs)
+
     def get(self, texts: Sequence[str], batch: int = 64,
             progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Vectors for texts, embedding (and saving) the ones not cached yet."""

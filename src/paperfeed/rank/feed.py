@@ -117,13 +117,17 @@ class FeedRanker:
         boost = self._followed(req.profile, ids)
         total = scored.score + boost
         order = np.argsort(-total, kind="stable")
-        picked = recommend.mmr(order, total, dense, req.limit, params.mmr_lambda, params.mmr_top)
+        gains: list[float] = []
+        picked = recommend.mmr(order, total, dense, req.limit, params.mmr_lambda, params.mmr_top, gains)
         papers = self.store.papers_map([int(ids[j]) for j in picked])
         hits = []
-        for j in picked:
+        for j, gain in zip(picked, gains, strict=True):
             p = papers[int(ids[j])]
             why = self._why(sig, scored, j, lex, bool(boost[j]), p, req.profile)
-            hits.append(Hit(key=p.key, score=round(float(total[j]), 4), why=why, paper=p))
+            # the score is the one that ordered the feed (relevance traded against diversity), so it
+            # never rises down the list; the relevance alone is in the explanation
+            why += f"; relevance {float(total[j]):.3f}"
+            hits.append(Hit(key=p.key, score=round(gain, 4), why=why, paper=p))
         return hits
 
     def _background(self, exclude: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from paperfeed import normalize
+from paperfeed.dates import user_date
 from paperfeed.errors import PaperfeedError
 
 STOPWORDS = frozenset({
@@ -22,6 +22,8 @@ MAX_QUERY_CHARS = 400
 """Longest query accepted (the longest useful query is a pasted title, well under this)."""
 MAX_QUERY_TERMS = 64
 """Most distinct words, phrases and field terms in one query; each adds work to every search."""
+MODES = ("hybrid", "semantic", "keyword")
+"""Search modes (rank/search.py), here so that the CLI can offer them without importing numpy."""
 
 
 @dataclass
@@ -103,7 +105,8 @@ class QueryTooLarge(PaperfeedError):
 
 
 def parse_query(raw: str) -> Query:
-    """Parse the query syntax; raises QueryTooLarge for an oversized query (nothing else)."""
+    """Parse the query syntax; raises QueryTooLarge for an oversized query and DateError for a
+    since:/until: that is not a date (nothing else)."""
     q = Query(raw=raw)
     for tok in _bounded_tokens(raw):
         low = tok.lower()
@@ -111,10 +114,8 @@ def parse_query(raw: str) -> Query:
             q.authors.append(tok.split(":", 1)[1])
         elif low.startswith(("cat:", "category:")) and len(tok.split(":", 1)[1]) > 0:
             q.categories.append(tok.split(":", 1)[1])
-        elif low.startswith("since:"):
-            q.since = normalize.date(tok[6:])
-        elif low.startswith("until:"):
-            q.until = normalize.date(tok[6:])
+        elif low.startswith(("since:", "until:")):
+            setattr(q, low[:5], user_date(tok[6:], low[:6]) if tok[6:] else None)
         elif tok.startswith("-") and len(tok) > 1:
             q.excluded.append(tok[1:])
         elif " " in tok:

@@ -155,11 +155,17 @@ def score(
     return Scored(total.astype(np.float32), dense, dense_row, lex, lex_row)
 
 
-def mmr(order: np.ndarray, rel: np.ndarray, vecs: np.ndarray, k: int, lam: float, top: int) -> list[int]:
-    """Maximal marginal relevance over the ``top`` best candidates; returns ``k`` positions."""
+def mmr(order: np.ndarray, rel: np.ndarray, vecs: np.ndarray, k: int, lam: float, top: int,
+        gains: list[float] | None = None) -> list[int]:
+    """Maximal marginal relevance over the ``top`` best candidates; returns ``k`` positions.
+
+    ``gains``, if given, receives the score each pick was chosen by: non-increasing along the
+    returned order (relevance without diversity; below the last pick's for picks after the pool)."""
     pool = list(order[:top])
     rest = list(order[top:])
     if len(pool) <= 1 or lam >= 1.0:
+        if gains is not None:
+            gains.extend(float(rel[j]) for j in order[:k])
         return list(order[:k])
     r = rel[pool]
     r = (r - r.min()) / (r.max() - r.min() + 1e-9)
@@ -172,6 +178,12 @@ def mmr(order: np.ndarray, rel: np.ndarray, vecs: np.ndarray, k: int, lam: float
         gain[~available] = -np.inf
         j = int(np.argmax(gain))
         chosen.append(j)
+        if gains is not None:
+            gains.append(float(gain[j]))
         available[j] = False
         max_sim = np.maximum(max_sim, v @ v[j])
-    return [pool[j] for j in chosen] + rest[: max(0, k - len(chosen))]
+    tail = rest[: max(0, k - len(chosen))]
+    if gains is not None and tail:  # below the pool, in relevance order
+        floor = min(gains[-1], 0.0)
+        gains.extend(floor - (i + 1) * 1e-4 for i in range(len(tail)))
+    return [pool[j] for j in chosen] + tail

@@ -13,7 +13,8 @@ from paperfeed import normalize
 from paperfeed.errors import PaperfeedError
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.fusion import rrf
-from paperfeed.rank.query import (
+from paperfeed.rank.query import (  # MODES is re-exported: the search modes
+    MODES,
     STOPWORDS,
     Query,
     constraint_expression,
@@ -23,7 +24,6 @@ from paperfeed.rank.query import (
     parse_query,
 )
 
-MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 60.0
 """Reciprocal-rank-fusion constant: score = sum(w / (RRF_K + rank)). Larger flattens the ranks."""
 HYBRID_WEIGHTS = (1.0, 1.0)

@@ -24,15 +24,24 @@ def chunks(seq: Sequence, n: int = CHUNK) -> Iterator[Sequence]:
 def _stale(table: str) -> str:
     """FROM/WHERE of papers whose row in ``table`` (paper_id, model_id, text_hash) is missing or stale."""
     return (f"FROM papers p LEFT JOIN {table} x ON x.paper_id = p.id AND x.model_id = ? "
-            "WHERE x.paper_id IS NULL OR x.text_hash != p.text_hash")
+            "WHERE (x.paper_id IS NULL OR x.text_hash != p.text_hash)")
 
 
-def missing_rows(conn: sqlite3.Connection, table: str, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
-    """Up to ``limit`` (id, title, abstract, text_hash) of papers lacking a current row in ``table``."""
-    q = f"SELECT p.id, p.title, p.abstract, p.text_hash {_stale(table)} ORDER BY p.id LIMIT ?"
-    return conn.execute(q, (model_id, limit)).fetchall()
+def missing_rows(conn: sqlite3.Connection, table: str, model_id: str, limit: int,
+                 ids: Sequence[int] | None = None) -> list[tuple[int, str, str, str]]:
+    """Up to ``limit`` (id, title, abstract, text_hash) of papers lacking a current row in ``table``.
+
+    Newest papers first (undated ones last), so that a feed over recent papers works while older
+    ones are still pending; ``ids`` (at most CHUNK) limits it to those papers."""
+    among = f"AND p.id IN ({','.join('?' * len(ids))}) " if ids is not None else ""
+    q = (f"SELECT p.id, p.title, p.abstract, p.text_hash {_stale(table)} {among}"
+         "ORDER BY p.date DESC, p.id DESC LIMIT ?")
+    return conn.execute(q, (model_id, *(ids or ()), limit)).fetchall()
 
 
-def count_missing(conn: sqlite3.Connection, table: str, model_id: str) -> int:
-    """How many papers lack a current row in ``table`` for this model."""
-    return conn.execute(f"SELECT count(*) {_stale(table)}", (model_id,)).fetchone()[0]
+def count_missing(conn: sqlite3.Connection, table: str, model_id: str, ids: Sequence[int] | None = None) -> int:
+    """How many papers (of ``ids``, if given) lack a current row in ``table`` for this model."""
+    if ids is None:
+        return conn.execute(f"SELECT count(*) {_stale(table)}", (model_id,)).fetchone()[0]
+    q = f"SELECT count(*) {_stale(table)} AND p.id IN ({{}})"
+    return sum(conn.execute(q.format(",".join("?" * len(c))), (model_id, *c)).fetchone()[0] for c in chunks(ids))

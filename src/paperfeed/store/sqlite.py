@@ -483,13 +483,16 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
 
     # ---- vectors -------------------------------------------------------------
 
-    def papers_missing_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
-        """Up to ``limit`` (id, title, abstract, text_hash) whose vector is missing or stale."""
-        return missing_rows(self.conn, "vectors", model_id, limit)
+    def papers_missing_vectors(self, model_id: str, limit: int,
+                               ids: Sequence[int] | None = None) -> list[tuple[int, str, str, str]]:
+        """Up to ``limit`` (id, title, abstract, text_hash) whose vector is missing or stale, newest first.
 
-    def count_missing_vectors(self, model_id: str) -> int:
-        """How many papers need (re-)embedding for this model."""
-        return count_missing(self.conn, "vectors", model_id)
+        ``ids`` (at most 500) restricts it to those papers."""
+        return missing_rows(self.conn, "vectors", model_id, limit, ids)
+
+    def count_missing_vectors(self, model_id: str, ids: Sequence[int] | None = None) -> int:
+        """How many papers (of ``ids``, if given) need (re-)embedding for this model."""
+        return count_missing(self.conn, "vectors", model_id, ids)
 
     def put_vectors(self, model_id: str, rows: Sequence[tuple[int, str]], vecs: np.ndarray) -> None:
         """Store vectors for (id, text_hash) rows and bump the model's generation."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.export import hits_json, paper_json
 from paperfeed.onboard import origin_dict
 from paperfeed.web import access
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
@@ -21,7 +22,6 @@ from paperfeed.web.params import (
     run_recent,
     run_search,
 )
-from paperfeed.web.views import hit_json, paper_json
 
 router = APIRouter(prefix="/api", tags=["api"])
 ProfileName = Annotated[str, Depends(profile_name_access)]
@@ -73,7 +73,7 @@ def profile_json(rec: dict) -> dict:
     out = {k: v for k, v in rec.items() if not k.endswith("_ids") and k not in ("paper", "liked", "disliked",
                                                                                   "origins")}
     for field, name in (("paper", "papers"), ("liked", "liked"), ("disliked", "disliked")):
-        out[name] = [paper_json(p, full=False) for p in rec[field]]
+        out[name] = [paper_json(p) for p in rec[field]]
     for d, p in zip(out["papers"], rec["paper"], strict=True):  # why each paper is in the profile
         d["origin"] = origin_dict(*rec["origins"].get(p.key, ("", "")))
     return out
@@ -89,22 +89,22 @@ def session(request: Request, user: UserDep) -> dict:
 def search(lib: LibraryDep, user: UserDep, p: Annotated[SearchParams, Depends()]) -> dict:
     hits, more = run_search(lib, p)
     return {"query": p.query, "mode": p.mode, "offset": p.offset, "limit": p.limit, "more": more,
-            "results": [hit_json(h) for h in hits]}
+            "results": hits_json(hits, p.offset)}
 
 
 @router.get("/papers/{key:path}/similar", summary="Papers similar to a paper")
 def similar(key: str, lib: LibraryDep, user: UserDep, limit: int = 10) -> list[dict]:
-    return [hit_json(h) for h in lib.similar(ref=key, limit=max(1, min(limit, 100)))]
+    return hits_json(lib.similar(ref=key, limit=max(1, min(limit, 100))))
 
 
 @router.get("/papers/{key:path}", summary="One paper with links and BibTeX; the twin of /papers/{key}")
 def paper(key: str, lib: LibraryDep, user: UserDep) -> dict:
-    return paper_json(lib.get(key))
+    return paper_json(lib.get(key), full=True)
 
 
 @router.get("/recent", summary="Newest papers; the twin of /recent")
 def recent(lib: LibraryDep, user: UserDep, p: Annotated[RecentParams, Depends()]) -> list[dict]:
-    return [paper_json(x, full=False) for x in run_recent(lib, p)]
+    return [paper_json(x) for x in run_recent(lib, p)]
 
 
 @router.get("/stats", summary="Library statistics")
@@ -158,7 +158,7 @@ def remove_papers(name: ProfileName, body: KeysIn, lib: LibraryDep, user: Writer
 
 @router.get("/profiles/{name}/feed", summary="The profile's ranked feed with reasons; the twin of the feed page")
 def feed(name: ProfileName, lib: LibraryDep, p: Annotated[FeedParams, Depends()]) -> list[dict]:
-    return [hit_json(h) for h in run_feed(lib, name, p)]
+    return hits_json(run_feed(lib, name, p))
 
 
 @router.post("/profiles/{name}/seen", summary="Mark papers as seen: they leave the feed (a 'web' digest)")

@@ -52,14 +52,21 @@ def search(request: Request, lib: LibraryDep, user: UserDep, p: Annotated[Search
                   error=error, base=p.as_dict(), profiles=profile_names(lib, user))
 
 
-@router.get("/papers/{key:path}", response_class=HTMLResponse)
-def paper(request: Request, key: str, lib: LibraryDep, user: UserDep) -> Response:
+@router.get("/papers/{key:path}/similar", response_class=HTMLResponse)
+def similar(request: Request, key: str, lib: LibraryDep, user: UserDep, fragment: bool = False) -> Response:
+    """The similar-papers block the paper page fetches after it is shown (a page of its own without JS)."""
     p = lib.get(key)
     try:
-        similar = lib.similar(ref=p.key, limit=8)
+        hits = lib.similar(ref=p.key, limit=8)
     except PaperfeedError:
-        similar = []
-    return render(request, "paper.html", paper=p, similar=similar, profiles=profile_names(lib, user))
+        hits = []
+    return render(request, "_similar.html" if fragment else "similar.html", paper=p, similar=hits)
+
+
+@router.get("/papers/{key:path}", response_class=HTMLResponse)
+def paper(request: Request, key: str, lib: LibraryDep, user: UserDep) -> Response:
+    # served at once: similar papers can take a second when cold, so the page fetches them after
+    return render(request, "paper.html", paper=lib.get(key), profiles=profile_names(lib, user))
 
 
 @router.get("/recent", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ from paperfeed.onboard import origin_label
 from paperfeed.web import access, reading
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
 from paperfeed.web.pages import render
-from paperfeed.web.params import FeedParams, run_feed
+from paperfeed.web.params import FeedParams, feed_status, run_feed
 
 router = APIRouter(include_in_schema=False)
 ProfileName = Annotated[str, Depends(profile_name_access)]
@@ -109,7 +109,7 @@ def delete_profile(name: ProfileName, lib: LibraryDep, user: WriterDep) -> Respo
 def feed(request: Request, name: ProfileName, lib: LibraryDep, user: UserDep, p: Annotated[FeedParams, Depends()],
          seen: int | None = None) -> Response:
     hits = run_feed(lib, name, p)
-    return render(request, "feed.html", name=name, hits=hits, params=p, seen=seen,
+    return render(request, "feed.html", name=name, hits=hits, params=p, seen=seen, window=feed_status(lib, name, p),
                   **reading.feed_context(lib, user, name, hits))
 
 

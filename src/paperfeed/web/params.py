@@ -9,23 +9,17 @@ from typing import Annotated
 
 from fastapi import Query
 
-from paperfeed import normalize
-from paperfeed.errors import PaperfeedError
+from paperfeed.dates import user_date
 from paperfeed.library import Library
 from paperfeed.models import Hit, Paper
-from paperfeed.rank.search import MODES
+from paperfeed.rank.query import MODES
 from paperfeed.web.topicmap import MapRequest, TopicMaps, cluster_labels
 
 MAX_RESULTS = 1000
 
 
 def _date(value: str | None, name: str) -> str | None:
-    if not value or not value.strip():
-        return None
-    d = normalize.date(value.strip())
-    if d is None:
-        raise PaperfeedError(f"{name}: not a date (use YYYY-MM-DD)")
-    return d
+    return user_date(value, name)
 
 
 def _text(value: str | None) -> str | None:
@@ -88,6 +82,12 @@ def run_feed(lib: Library, name: str, p: FeedParams) -> list[Hit]:
     """The profile's ranked feed (Library.feed); delivered and seen papers are left out."""
     return lib.feed(name, since=_date(p.since, "since"), until=_date(p.until, "until"), category=p.category,
                     limit=p.limit)
+
+
+def feed_status(lib: Library, name: str, p: FeedParams) -> dict:
+    """The feed's window and how many of its papers are not embedded yet (Library.feed_status)."""
+    since, until = lib.feed_window(_date(p.since, "since"), _date(p.until, "until"))
+    return lib.feed_status(name, since, until, p.category)
 
 
 @dataclass

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from paperfeed.accounts import Principal
 from paperfeed.errors import NotFound
+from paperfeed.export import paper_json
 from paperfeed.library import Library
 from paperfeed.web import access
 from paperfeed.web.deps import LibraryDep, UserDep, WriterDep, profile_name_access
 from paperfeed.web.pages import profile_names, render
-from paperfeed.web.views import paper_json
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
@@ -183,7 +183,7 @@ def reading_json(name: ProfileName, lib: LibraryDep, tag: str | None = None) -> 
     papers = lib.reading_list(name, tag or None)
     marks = lib.reading_marks(name, [p.key for p in papers])
     return {"profile": name, "tag": tag or None, "tags": dict(lib.tags(name)),
-            "papers": [{**paper_json(p, full=False), "tags": marks[p.key]["tags"]} for p in papers]}
+            "papers": [{**paper_json(p), "tags": marks[p.key]["tags"]} for p in papers]}
 
 
 @api.get("/profiles/{name}/alerts", summary="A profile's saved searches with their Atom URLs")

@@ -8,41 +8,11 @@ from urllib.parse import quote, urlencode
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from paperfeed.export import bibtex_entry, paper_dict
+from paperfeed.export import bibtex_entry, paper_links
 from paperfeed.links import project_links
-from paperfeed.models import Hit, Paper
 from paperfeed.web import mathtext
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def paper_links(p: Paper) -> dict[str, str]:
-    """Where to read a paper: arXiv abstract and PDF, DOI, the source's URL."""
-    links = {}
-    if p.arxiv_id:
-        links["abs"] = f"https://arxiv.org/abs/{p.arxiv_id}"
-        links["pdf"] = f"https://arxiv.org/pdf/{p.arxiv_id}"
-    if p.doi:
-        links["doi"] = f"https://doi.org/{p.doi}"
-    if p.url and p.url.startswith(("https://", "http://")) and p.url not in links.values():
-        links["url"] = p.url
-    return links
-
-
-def paper_json(p: Paper, full: bool = True) -> dict:
-    """A paper for the API (with links and, when ``full``, its BibTeX)."""
-    d = paper_dict(p)
-    d["links"] = paper_links(p)
-    d["code_links"] = [{"kind": kind, "url": url} for kind, url in project_links(p)]
-    if full:
-        d["bibtex"] = bibtex_entry(p)
-    return d
-
-
-def hit_json(h: Hit) -> dict:
-    """A ranked result for the API: key, score, why and the paper."""
-    return {"key": h.key, "score": h.score, "why": h.why,
-            "paper": paper_json(h.paper, full=False) if h.paper else None}
 
 
 def keyurl(key: str) -> str:

@@ -110,6 +110,20 @@ document.addEventListener("click", (ev) => {
   else if ("back" in t.dataset && history.length > 1) { ev.preventDefault(); history.back(); }
 });
 
+async function loadSimilar(box) {
+  // the paper page is served without its similar papers (they can take a second when cold)
+  try {
+    const resp = await fetch(box.dataset.src, { credentials: "same-origin" });
+    if (!resp.ok) throw new Error(resp.statusText);
+    box.innerHTML = await resp.text();  // HTML rendered (and escaped) by the server's template
+  } catch (err) {
+    box.querySelector("p")?.prepend("Could not load similar papers (" + err.message + "). ");
+  }
+  box.removeAttribute("aria-busy");
+}
+
+document.querySelectorAll("#similar[data-src]").forEach(loadSimilar);
+
 document.addEventListener("submit", (ev) => {
   const msg = ev.target.dataset.confirm;
   if (msg && !window.confirm(msg)) ev.preventDefault();
