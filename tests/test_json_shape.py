@@ -16,7 +16,7 @@ from paperfeed.library import Library
 from paperfeed.web.app import create_app
 
 MODEL = "test-hashing-64"
-PAPER_KEYS = {"key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "updated", "venue",
+PAPER_KEYS = {"code_links", "key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "updated", "venue",
               "url", "comments", "journal_ref", "version", "sources", "links"}
 HIT_KEYS = PAPER_KEYS | {"rank", "score", "why"}
 
@@ -58,7 +58,7 @@ def test_cli_papers_and_hits_share_one_shape(db: Path) -> None:
         first = hits[0]
         assert {k: first[k] for k in PAPER_KEYS} == next(p for p in listed if p["key"] == first["key"])
     prof = out("--db", db, "profile", "show", "me", "--json")
-    assert all(set(p) == PAPER_KEYS for p in prof["papers"])
+    assert all(set(p) == PAPER_KEYS | {"origin"} for p in prof["papers"])  # origin: why it is in the profile
 
 
 def test_the_api_uses_the_same_shapes(db: Path) -> None:

@@ -55,6 +55,12 @@ class LazyConsole:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real(), name)
 
+    def __enter__(self) -> Any:  # special methods are not found through __getattr__
+        return self.real().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.real().__exit__(*exc)
+
 
 console = LazyConsole(highlight=False, soft_wrap=True)
 err_console = LazyConsole(stderr=True, highlight=False)
