@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +15,8 @@ from paperfeed import normalize
 from paperfeed.config import Settings
 from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
-from paperfeed.index.factory import choose_kind, load_or_build, open_index
+from paperfeed.index.factory import Opened, choose_kind, current_index, open_index, save_index
+from paperfeed.index.publish import writer_lock
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
 from paperfeed.models import Hit, Paper
@@ -22,6 +25,8 @@ from paperfeed.store.base import Store, open_store
 
 if TYPE_CHECKING:
     from paperfeed.accounts import Accounts
+
+log = logging.getLogger(__name__)
 
 
 def check_date(value: str | None, name: str) -> str | None:
@@ -34,13 +39,28 @@ def check_date(value: str | None, name: str) -> str | None:
     return iso
 
 
+def _one_writer(method: Callable) -> Callable:
+    """Run an embedding method holding its model's index writer lock: a second run waits, saying so."""
+
+    @functools.wraps(method)
+    def run(self: Library, model_id: str | None = None, *args, **kwargs):
+        def say(holder: str) -> None:
+            log.warning("waiting for the vector index, which is being written by %s", holder)
+
+        with writer_lock(self._index_dir(self.embedder(model_id).model_id), "embed", on_wait=say):
+            return method(self, model_id, *args, **kwargs)
+
+    return run
+
+
 class Library(DeliveryMixin):
     """One paper library: ingest, read, embed, search, recommend."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.db_path)
-        self._indexes: dict[str, tuple[str, object]] = {}
+        self._indexes: dict[str, Opened] = {}
+        self._index_mutex = threading.Lock()
         self._lexical: tuple[str, object] | None = None
 
     def close(self) -> None:
@@ -121,6 +141,7 @@ class Library(DeliveryMixin):
         """Papers whose vector for this model is missing or stale."""
         return self.store.count_missing_vectors(self.embedder(model_id).model_id)
 
+    @_one_writer
     def embed_pending(self, model_id: str | None = None, batch: int = 64,
                       progress: Callable[[int], None] | None = None) -> int:
         """Embed new or changed papers, committing each batch; then update the vector index.
@@ -194,23 +215,33 @@ class Library(DeliveryMixin):
         d = self._index_dir(emb.model_id)
         if index is not None and choose_kind(len(index) + len(ids)) == index.kind:
             index.add(ids, vecs)
-            index.save(d, model_id=emb.model_id, state=state)
-            self._indexes[emb.model_id] = (state, index)
+            self._indexes[emb.model_id] = save_index(d, index, emb.model_id, state)
         else:
             self._indexes.pop(emb.model_id, None)
             self.vector_index(emb.model_id)
 
     def vector_index(self, model_id: str | None = None):
-        """The current vector index for a model, rebuilt from stored vectors if missing or stale."""
+        """The current vector index for a model, rebuilt from stored vectors if missing, stale or damaged.
+
+        While another process writes it (an embedding run), the last published index is used.
+        """
         emb = self.embedder(model_id)
         state = self.store.vector_state(emb.model_id)
-        cached = self._indexes.get(emb.model_id)
-        if cached and cached[0] == state:
-            return cached[1]
-        index = load_or_build(self._index_dir(emb.model_id), emb.dim, emb.model_id, state,
-                              lambda: self.store.load_vectors(emb.model_id, emb.dim))
-        self._indexes[emb.model_id] = (state, index)
-        return index
+        held = self._indexes.get(emb.model_id)
+        if held is not None and held.state == state:
+            return held.index
+        # one thread opens or rebuilds; the others go on with the index they have meanwhile
+        if not self._index_mutex.acquire(blocking=held is None):
+            return held.index  # type: ignore[union-attr]
+        try:
+            held = self._indexes.get(emb.model_id)
+            if held is None or held.state != state:
+                held = current_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, state,
+                                     lambda: self.store.load_vectors(emb.model_id, emb.dim), held=held)
+                self._indexes[emb.model_id] = held
+            return held.index
+        finally:
+            self._index_mutex.release()
 
     def searcher(self, model_id: str | None = None) -> Searcher:
         """A Searcher over this library for a model."""
