@@ -27,7 +27,7 @@ import numpy as np
 from paperfeed.index.base import VectorIndex
 from paperfeed.index.exact import ExactIndex
 from paperfeed.index.hnsw import HnswIndex
-from paperfeed.index.publish import current_generation, publish, writer_lock
+from paperfeed.index.publish import current_generation, pointer, publish, writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,17 @@ def open_index(
 
 def _open_published(directory: str | os.PathLike[str], dim: int, model_id: str, state: str | None,
                     kind: str) -> Opened | None:
+    """The published generation if it fits; tried again when CURRENT moved while it was being opened."""
+    for _ in range(5):
+        before = pointer(directory)
+        opened = _open_generation(directory, dim, model_id, state, kind)
+        if opened is not None or pointer(directory) == before:
+            return opened
+    return None
+
+
+def _open_generation(directory: str | os.PathLike[str], dim: int, model_id: str, state: str | None,
+                     kind: str) -> Opened | None:
     cur = current_generation(directory)
     if cur is None:
         return None

@@ -45,21 +45,29 @@ _GEN = re.compile(r"g(\d{6,})")
 _LEGACY = (META_NAME, *{name for names in KIND_FILES.values() for name in names})
 
 
-def current_generation(directory: str | os.PathLike[str]) -> tuple[Path, IndexMeta] | None:
-    """The published generation's directory and sidecar, or None when there is none (or it is unreadable)."""
-    d = Path(directory)
+def pointer(directory: str | os.PathLike[str]) -> str | None:
+    """The name CURRENT holds, or None when there is none (or it is unreadable)."""
+    path = Path(directory) / CURRENT
     try:
-        name = (d / CURRENT).read_text(encoding="utf-8").strip()
+        name = path.read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        log.warning("index pointer %s unreadable: %s", d / CURRENT, exc)
+        log.warning("index pointer %s unreadable: %s", path, exc)
         return None
     if not _GEN.fullmatch(name):
-        log.warning("index pointer %s names %r, not a generation", d / CURRENT, name[:40])
+        log.warning("index pointer %s names %r, not a generation", path, name[:40])
         return None
-    meta = read_meta(d / name)
-    return (d / name, meta) if meta is not None else None
+    return name
+
+
+def current_generation(directory: str | os.PathLike[str]) -> tuple[Path, IndexMeta] | None:
+    """The published generation's directory and sidecar, or None when there is none (or it is unreadable)."""
+    name = pointer(directory)
+    if name is None:
+        return None
+    meta = read_meta(Path(directory) / name)
+    return (Path(directory) / name, meta) if meta is not None else None
 
 
 def publish(directory: str | os.PathLike[str], index: VectorIndex, *, model_id: str, state: str) -> Path:
