@@ -15,6 +15,7 @@ gives each save a directory of its own and publishes it whole.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 FORMAT = 2  # 2: per-file checksums
 META_NAME = "meta.json"
 TMP_SUFFIX = ".tmp"
+FULL_BELOW = 1 << 20  # a write that failed with less free space than this failed for lack of it
 # Data files of every kind, so a save of one kind removes leftovers of another.
 KIND_FILES: dict[str, tuple[str, ...]] = {
     "exact": ("ids.npy", "vectors.npy"),
@@ -176,9 +178,22 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:
+        # numpy reports a short write and usearch a RuntimeError, neither with an errno: say what it was
+        full = exc.errno is None if isinstance(exc, OSError) else True
+        full = full and _free_bytes(path.parent) < FULL_BELOW
+        tmp.unlink(missing_ok=True)
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path.parent)) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _free_bytes(directory: Path) -> int:
+    st = os.statvfs(directory)
+    return st.f_bavail * st.f_frsize
 
 
 def save_array(path: Path, arr: np.ndarray) -> None:

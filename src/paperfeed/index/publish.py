@@ -79,6 +79,9 @@ def publish(directory: str | os.PathLike[str], index: VectorIndex, *, model_id: 
         index.save(tmp, model_id=model_id, state=state)
         target = d / f"g{_next_number(d):06d}"
         os.rename(tmp, target)
+    except OSError as exc:  # a full disk, say: name the index folder, not the temporary one just removed
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OSError(exc.errno, exc.strerror, str(d)) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
