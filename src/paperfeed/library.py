@@ -15,7 +15,7 @@ from paperfeed import normalize
 from paperfeed.config import Settings
 from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
-from paperfeed.index.factory import Opened, choose_kind, current_index, open_index, save_index
+from paperfeed.index.factory import Opened, build_index, choose_kind, current_index, open_index, save_index
 from paperfeed.index.publish import writer_lock
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
@@ -215,10 +215,9 @@ class Library(DeliveryMixin):
         d = self._index_dir(emb.model_id)
         if index is not None and choose_kind(len(index) + len(ids)) == index.kind:
             index.add(ids, vecs)
-            self._indexes[emb.model_id] = save_index(d, index, emb.model_id, state)
-        else:
-            self._indexes.pop(emb.model_id, None)
-            self.vector_index(emb.model_id)
+        else:  # none yet, stale, or the collection crossed EXACT_MAX: rebuild from every stored vector
+            index = build_index("auto", emb.dim, *self.store.load_vectors(emb.model_id, emb.dim))
+        self._indexes[emb.model_id] = save_index(d, index, emb.model_id, state)
 
     def vector_index(self, model_id: str | None = None):
         """The current vector index for a model, rebuilt from stored vectors if missing, stale or damaged.

@@ -163,7 +163,11 @@ def _rebuild(directory: str | os.PathLike[str], dim: int, model_id: str, state: 
         return found
     ids, vecs = source()
     index = build_index(kind, dim, ids, vecs)
-    gen = publish(directory, index, model_id=model_id, state=state)
+    try:
+        gen = publish(directory, index, model_id=model_id, state=state)
+    except OSError as exc:  # a full disk, say: a reader still gets its index
+        log.warning("could not save the rebuilt index: %s; using it from memory", exc)
+        return Opened(index, state, None, pointer(directory))
     return Opened(index, state, gen.name, gen.name)
 
 
