@@ -291,6 +291,9 @@ def check_meta(
         log.info("index in %s not used: %s", directory, reason)
         return None
     damage = _damage(Path(directory), meta)
+    if damage and not Path(directory).is_dir():  # removed by a writer while we read it: not damage
+        log.info("index in %s was removed while it was being opened", directory)
+        return None
     if damage:
         log.warning("index in %s is damaged (%s); not used, it is rebuilt from the stored vectors",
                     directory, damage)
@@ -325,8 +328,11 @@ def _damage(d: Path, meta: IndexMeta) -> str:
         return "file list differs"
     for name, size in meta.files.items():
         path = d / name
-        if not path.is_file() or path.stat().st_size != size:
-            return f"{name} missing or truncated"
-        if file_checksum(path) != meta.checksums[name]:
-            return f"{name} checksum mismatch"
+        try:
+            if path.stat().st_size != size:
+                return f"{name} truncated"
+            if file_checksum(path) != meta.checksums[name]:
+                return f"{name} checksum mismatch"
+        except OSError as exc:
+            return f"{name} unreadable ({exc.strerror})"
     return ""

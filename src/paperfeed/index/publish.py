@@ -4,13 +4,14 @@ An index directory holds complete generations and a pointer to the newest::
 
     CURRENT        the published generation's name ("g000007"), replaced atomically
     g000007/       one saved index (meta.json + data files), never changed once published
-    g000006/       the one before, kept for a reader that read CURRENT just before it moved
     .tmp-*/        a generation being written, private to its writer
     writer.lock    flock held by the one process (and thread) that may publish
 
 A writer saves the whole index into a fresh ``.tmp-*`` directory, renames it to the next
-generation and only then points CURRENT at it; readers keep the generation they loaded until
-they open the next one. Whoever holds the writer lock also clears leftovers of crashed writers.
+generation, points CURRENT at it, and removes the one before. Readers keep the generation they
+loaded (in memory) until they open the next one; a reader that was opening the removed one
+finds CURRENT moved and opens the new one (factory._open_published). Whoever holds the writer
+lock also clears leftovers of crashed writers.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 LOCK_NAME = "writer.lock"
-KEEP = 2  # generations kept: the current one and the one before
+KEEP = 1  # generations kept on disk: readers hold theirs in memory
 _GEN = re.compile(r"g(\d{6,})")
 _LEGACY = (META_NAME, *{name for names in KIND_FILES.values() for name in names})
 
@@ -144,6 +145,12 @@ class _WriterLock:
         if self.depth == 0:
             try:
                 self.fd = locks.acquire(self.path, what, wait=wait, on_wait=on_wait)
+            except OSError as exc:
+                self.thread_lock.release()
+                if wait:
+                    raise
+                log.info("cannot take the index writer lock %s (%s): not writing", self.path, exc)
+                return False  # a read-only folder, say: a reader goes on without writing
             except BaseException:
                 self.thread_lock.release()
                 raise
