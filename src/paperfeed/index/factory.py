@@ -134,12 +134,13 @@ def current_index(
     index) or the newest published generation, whichever is newer, stale or not; with neither, an
     index built in memory. A damaged generation is reported (index/base.py) and rebuilt.
     """
+    tried = pointer(directory)
     found = _open_published(directory, dim, model_id, state, kind)
     if found is not None:
         return found
     with writer_lock(directory, "index rebuild", wait=False) as mine:
         if mine:
-            return _rebuild(directory, dim, model_id, state, source, kind)
+            return _rebuild(directory, dim, model_id, state, source, kind, tried)
     cur = current_generation(directory)
     newest = cur[0].name if cur is not None else None
     if held is not None and newest == held.seen:
@@ -156,11 +157,12 @@ def current_index(
 
 
 def _rebuild(directory: str | os.PathLike[str], dim: int, model_id: str, state: str, source: VectorSource,
-             kind: str) -> Opened:
-    """Build from ``source()`` and publish; the caller holds the writer lock."""
-    found = _open_published(directory, dim, model_id, state, kind)  # published before we got the lock?
-    if found is not None:
-        return found
+             kind: str, tried: str | None) -> Opened:
+    """Build from ``source()`` and publish; the caller holds the writer lock and tried generation ``tried``."""
+    if pointer(directory) != tried:  # published before we got the lock?
+        found = _open_published(directory, dim, model_id, state, kind)
+        if found is not None:
+            return found
     ids, vecs = source()
     index = build_index(kind, dim, ids, vecs)
     try:
