@@ -621,7 +621,7 @@ def test_random_vectors_of_the_right_shape_are_rebuilt(real_lib, tmp_path: Path,
     """The attack of issue 15: vectors.npy swapped for random vectors of the same shape is not served."""
     lib, _ = real_lib
     damaged = index_generation(lib)
-    good = np.load(damaged / "vectors.npy")
+    good, good_ids = np.load(damaged / "vectors.npy"), np.load(damaged / "ids.npy")
     noise = np.random.default_rng(1).standard_normal(good.shape).astype(np.float32)
     np.save(damaged / "vectors.npy", noise / np.linalg.norm(noise, axis=1, keepdims=True))
     fresh = open_lib(tmp_path)
@@ -632,10 +632,10 @@ def test_random_vectors_of_the_right_shape_are_rebuilt(real_lib, tmp_path: Path,
                 assert fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=1)[0].key == \
                     paper.key
         assert "vectors.npy checksum mismatch" in caplog.text
-        assert index_generation(fresh) != damaged
+        assert index_generation(fresh) != damaged and not damaged.exists()  # replaced, then removed
         ids = np.load(index_generation(fresh) / "ids.npy")
         assert np.array_equal(np.load(index_generation(fresh) / "vectors.npy")[np.argsort(ids)],
-                              good[np.argsort(np.load(damaged / "ids.npy"))])
+                              good[np.argsort(good_ids)])
     finally:
         fresh.close()
 
