@@ -90,7 +90,7 @@ def open_index(
 def _open_published(directory: str | os.PathLike[str], dim: int, model_id: str, state: str | None,
                     kind: str) -> Opened | None:
     """The published generation if it fits; tried again when CURRENT moved while it was being opened."""
-    for _ in range(5):
+    for _ in range(10):
         before = pointer(directory)
         opened = _open_generation(directory, dim, model_id, state, kind)
         if opened is not None or pointer(directory) == before:
