@@ -78,7 +78,7 @@ def main() -> None:
     t = time.perf_counter()
     index = lib.vector_index()
     print(f"vector index: {index.kind}, {len(index)} vectors, load/build {time.perf_counter() - t:.1f} s, "
-          f"{sum(f.stat().st_size for f in d.iterdir()) / 1e6:.0f} MB on disk")
+          f"{sum(f.stat().st_size for f in d.rglob('*') if f.is_file()) / 1e6:.0f} MB on disk")
     t = time.perf_counter()
     lib.lexical_index()
     print(f"lexical index load/build {time.perf_counter() - t:.1f} s")

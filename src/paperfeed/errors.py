@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
+from pathlib import Path
+
 
 class PaperfeedError(Exception):
     """Base class for user-facing errors."""
@@ -24,3 +29,46 @@ class NotFound(PaperfeedError):
 
 class ProfileTaken(PaperfeedError):
     """A profile name that belongs to another user (or to nobody, in login mode)."""
+
+
+class OperatorError(PaperfeedError):
+    """The machine or its setup refused: a full disk, a read-only file, a folder that is a file."""
+
+
+# errno -> what to tell the operator; other OSErrors are bugs and keep their traceback
+_OS_CAUSES = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "not a folder: a part of this path is a regular file",
+    errno.EEXIST: "exists, and is not a folder",
+    errno.EISDIR: "is a folder, not a file",
+    errno.EIO: "input/output error",
+}
+# SQLite's messages (sqlite3 carries no path) -> what to tell the operator
+_SQLITE_CAUSES = {
+    "database or disk is full": "the disk is full",
+    "attempt to write a readonly database": "the library file is read-only",
+    "unable to open database file": "cannot open the library file (is its folder writable?)",
+    "disk I/O error": "disk input/output error (is the disk full or failing?)",
+}
+
+
+def operator_error(exc: BaseException, db_path: os.PathLike[str] | str) -> OperatorError | None:
+    """A one-line error naming the cause and the path for a fault of the machine; None for anything else.
+
+    Every write is a transaction, so what was stored before the failing step is kept.
+    """
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        for needle, cause in _SQLITE_CAUSES.items():
+            if needle in text:
+                return OperatorError(f"{db_path}: {cause} ({text}); the failed step was rolled back, "
+                                     "everything stored before it is kept")
+        return None
+    if isinstance(exc, OSError) and exc.errno in _OS_CAUSES:
+        path = exc.filename if exc.filename is not None else Path(db_path).parent
+        return OperatorError(f"{path}: {_OS_CAUSES[exc.errno]}")
+    return None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ from paperfeed.store.base import Store, open_store
 
 if TYPE_CHECKING:  # the rest is imported where used, so that a command that only reads starts fast
     from paperfeed.accounts import Accounts
+    from paperfeed.index.factory import Opened
     from paperfeed.ingest.pipeline import IngestReport
     from paperfeed.onboard import ProfilePlan
     from paperfeed.rank.search import Searcher
@@ -27,10 +30,28 @@ if TYPE_CHECKING:  # the rest is imported where used, so that a command that onl
 MAX_INTERESTS = 5_000
 """Longest free-text interests of a profile, in characters."""
 
+log = logging.getLogger(__name__)
+
 
 def check_date(value: str | None, name: str) -> str | None:
     """A user-given date as an ISO prefix (see dates.user_date), or DateError naming --NAME."""
     return user_date(value, f"--{name}")
+
+
+def _one_writer(method: Callable) -> Callable:
+    """Run an embedding method holding its model's index writer lock: a second run waits, saying so."""
+
+    @functools.wraps(method)
+    def run(self: Library, model_id: str | None = None, *args, **kwargs):
+        from paperfeed.index.publish import writer_lock
+
+        def say(holder: str) -> None:
+            log.warning("waiting for the vector index, which is being written by %s", holder)
+
+        with writer_lock(self._index_dir(self.embedder(model_id).model_id), "embed", on_wait=say):
+            return method(self, model_id, *args, **kwargs)
+
+    return run
 
 
 class Library(DeliveryMixin, ReadingMixin):
@@ -39,7 +60,8 @@ class Library(DeliveryMixin, ReadingMixin):
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.db_path)
-        self._indexes: dict[str, tuple[str, object]] = {}
+        self._indexes: dict[str, Opened] = {}
+        self._index_mutex = threading.Lock()
         self._lexical: tuple[str, object] | None = None
 
     def close(self) -> None:
@@ -148,6 +170,7 @@ class Library(DeliveryMixin, ReadingMixin):
             if rows := self.store.papers_missing_vectors(model_id, 500, order[i : i + 500]):
                 yield rows
 
+    @_one_writer
     def embed_pending(self, model_id: str | None = None, batch: int = 64,
                       progress: Callable[[int], None] | None = None, ids: Sequence[int] | None = None) -> int:
         """Embed new or changed papers (newest first; only those among ``ids`` if given), committing
@@ -218,31 +241,40 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def _update_index(self, emb, index, ids: np.ndarray, vecs: np.ndarray) -> None:
         """Add fresh vectors to a current index and save it; rebuild when it was missing or stale."""
-        from paperfeed.index.factory import choose_kind
+        from paperfeed.index.factory import build_index, choose_kind, save_index
 
         state = self.store.vector_state(emb.model_id)
         d = self._index_dir(emb.model_id)
         if index is not None and choose_kind(len(index) + len(ids)) == index.kind:
             index.add(ids, vecs)
-            index.save(d, model_id=emb.model_id, state=state)
-            self._indexes[emb.model_id] = (state, index)
-        else:
-            self._indexes.pop(emb.model_id, None)
-            self.vector_index(emb.model_id)
+        else:  # none yet, stale, or the collection crossed EXACT_MAX: rebuild from every stored vector
+            index = build_index("auto", emb.dim, *self.store.load_vectors(emb.model_id, emb.dim))
+        self._indexes[emb.model_id] = save_index(d, index, emb.model_id, state)
 
     def vector_index(self, model_id: str | None = None):
-        """The current vector index for a model, rebuilt from stored vectors if missing or stale."""
-        from paperfeed.index.factory import load_or_build
+        """The current vector index for a model, rebuilt from stored vectors if missing, stale or damaged.
+
+        While another process writes it (an embedding run), the last published index is used.
+        """
+        from paperfeed.index.factory import current_index
 
         emb = self.embedder(model_id)
         state = self.store.vector_state(emb.model_id)
-        cached = self._indexes.get(emb.model_id)
-        if cached and cached[0] == state:
-            return cached[1]
-        index = load_or_build(self._index_dir(emb.model_id), emb.dim, emb.model_id, state,
-                              lambda: self.store.load_vectors(emb.model_id, emb.dim))
-        self._indexes[emb.model_id] = (state, index)
-        return index
+        held = self._indexes.get(emb.model_id)
+        if held is not None and held.state == state:
+            return held.index
+        # one thread opens or rebuilds; the others go on with the index they have meanwhile
+        if not self._index_mutex.acquire(blocking=held is None):
+            return held.index  # type: ignore[union-attr]
+        try:
+            held = self._indexes.get(emb.model_id)
+            if held is None or held.state != state:
+                held = current_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, state,
+                                     lambda: self.store.load_vectors(emb.model_id, emb.dim), held=held)
+                self._indexes[emb.model_id] = held
+            return held.index
+        finally:
+            self._index_mutex.release()
 
     def searcher(self, model_id: str | None = None) -> Searcher:
         """A Searcher over this library for a model."""

@@ -206,13 +206,18 @@ def _data_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.name != "meta.json")
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncate", "sidecar", "no-sidecar", "delete"])
+@pytest.mark.parametrize("damage", ["garbage", "same-size", "truncate", "sidecar", "no-sidecar", "delete"])
 def test_load_corrupt_returns_none(index: VectorIndex, tmp_path: Path, damage: str) -> None:
     d = tmp_path / "ix"
     index.save(d, state="s")
     data = _data_files(d)[0]
     if damage == "garbage":
         data.write_bytes(b"\x93NUMPY not really" + bytes(data.stat().st_size - 17))
+    elif damage == "same-size":  # a few bytes in the middle changed: same size, still a valid file
+        raw = bytearray(data.read_bytes())
+        mid = len(raw) // 2
+        raw[mid : mid + 4] = bytes(b ^ 0x55 for b in raw[mid : mid + 4])
+        data.write_bytes(bytes(raw))
     elif damage == "truncate":
         data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
     elif damage == "sidecar":
@@ -232,3 +237,17 @@ def test_sidecar_with_wrong_types_returns_none(index: VectorIndex, tmp_path: Pat
     assert loader(index)(d, "s") is None
     (d / "meta.json").write_text(json.dumps({**meta, "surprise": 1}))
     assert loader(index)(d, "s") is None
+
+
+def test_vectors_of_the_right_shape_are_not_trusted(unit_vectors, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Random vectors written over vectors.npy (same shape, valid .npy) fail the checksum and are reported."""
+    index = ExactIndex(DIM)
+    index.add(np.arange(N), unit_vectors(N, DIM, seed=5))
+    d = tmp_path / "ix"
+    index.save(d, model_id="m", state="s")
+    np.save(d / "vectors.npy", unit_vectors(N, DIM, seed=99))
+    assert np.load(d / "vectors.npy").shape == (N, DIM)
+    with caplog.at_level("WARNING"):
+        assert ExactIndex.load(d, "s", model_id="m", dim=DIM) is None
+    assert "vectors.npy checksum mismatch" in caplog.text and "rebuilt from the stored vectors" in caplog.text

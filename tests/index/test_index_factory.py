@@ -7,7 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from paperfeed.index import ExactIndex, HnswIndex, build_index, choose_kind, factory, load_or_build, open_index
+from paperfeed.index import (
+    ExactIndex,
+    HnswIndex,
+    build_index,
+    choose_kind,
+    current_generation,
+    factory,
+    load_or_build,
+    open_index,
+)
 
 DIM = 16
 
@@ -65,5 +74,6 @@ def test_auto_switches_kind_at_threshold(data, tmp_path: Path, monkeypatch: pyte
     assert open_index(d, DIM, "m", "s", kind="exact") is not None
     rebuilt = load_or_build(d, DIM, "m", "s", lambda: data)
     assert isinstance(rebuilt, HnswIndex)
-    assert sorted(p.name for p in d.iterdir()) == ["index.usearch", "meta.json"]
+    gen, meta = current_generation(d)
+    assert meta.kind == "hnsw" and sorted(p.name for p in gen.iterdir()) == ["index.usearch", "meta.json"]
     assert isinstance(open_index(d, DIM, "m", "s"), HnswIndex)

@@ -18,6 +18,7 @@ import pytest
 
 from paperfeed.config import load_settings
 from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.index import current_generation
 from paperfeed.library import Library
 from paperfeed.rank import sentences
 from paperfeed.rank import similar as similar_mod
@@ -548,8 +549,15 @@ def as_query(title: str, abstract: str) -> str:
     return query
 
 
+def index_generation(lib: Library) -> Path:
+    """The directory of the published index generation."""
+    found = current_generation(lib.settings.index_dir / MODEL)
+    assert found is not None, "no index published"
+    return found[0]
+
+
 def index_meta(lib: Library) -> dict:
-    return json.loads((lib.settings.index_dir / MODEL / "meta.json").read_text(encoding="utf-8"))
+    return json.loads((index_generation(lib) / "meta.json").read_text(encoding="utf-8"))
 
 
 def test_new_papers_are_searchable_after_embedding(real_lib, tmp_path: Path) -> None:
@@ -587,8 +595,8 @@ def test_deleted_index_directory_is_rebuilt(real_lib, tmp_path: Path) -> None:
 @pytest.mark.parametrize("victim", ["meta.json", "vectors.npy", "ids.npy", "all"])
 def test_garbage_index_files_are_rebuilt(real_lib, tmp_path: Path, victim: str) -> None:
     lib, _ = real_lib
-    d = lib.settings.index_dir / MODEL
-    files = sorted(p for p in d.iterdir() if p.is_file())
+    damaged = index_generation(lib)
+    files = sorted(p for p in damaged.iterdir() if p.is_file())
     assert files
     for p in files:
         if victim in (p.name, "all"):
@@ -599,20 +607,45 @@ def test_garbage_index_files_are_rebuilt(real_lib, tmp_path: Path, victim: str) 
         hits = fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=3)
         assert hits[0].key == paper.key
         assert len(fresh.search("language", mode="hybrid", limit=50)) == 50
-        assert index_meta(fresh)["count"] == 200  # rebuilt and saved again
-        assert np.load(d / "vectors.npy").shape == (200, 64)
+        assert index_generation(fresh) != damaged  # rebuilt and published as a new generation
+        assert index_meta(fresh)["count"] == 200
+        assert np.load(index_generation(fresh) / "vectors.npy").shape == (200, 64)
     finally:
         fresh.close()
 
 
 def test_truncated_vectors_file_is_rebuilt(real_lib, tmp_path: Path) -> None:
     lib, _ = real_lib
-    vec = lib.settings.index_dir / MODEL / "vectors.npy"
+    vec = index_generation(lib) / "vectors.npy"
     vec.write_bytes(vec.read_bytes()[: vec.stat().st_size // 2])
     fresh = open_lib(tmp_path)
     try:
         paper = fresh.recent(limit=1)[0]
         assert fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=1)[0].key == paper.key
+    finally:
+        fresh.close()
+
+
+def test_random_vectors_of_the_right_shape_are_rebuilt(real_lib, tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """The attack of issue 15: vectors.npy swapped for random vectors of the same shape is not served."""
+    lib, _ = real_lib
+    damaged = index_generation(lib)
+    good, good_ids = np.load(damaged / "vectors.npy"), np.load(damaged / "ids.npy")
+    noise = np.random.default_rng(1).standard_normal(good.shape).astype(np.float32)
+    np.save(damaged / "vectors.npy", noise / np.linalg.norm(noise, axis=1, keepdims=True))
+    fresh = open_lib(tmp_path)
+    try:
+        papers = fresh.recent(limit=5)
+        with caplog.at_level("WARNING"):
+            for paper in papers:
+                assert fresh.search(as_query(paper.title, paper.abstract), mode="semantic", limit=1)[0].key == \
+                    paper.key
+        assert "vectors.npy checksum mismatch" in caplog.text
+        assert index_generation(fresh) != damaged and not damaged.exists()  # replaced, then removed
+        ids = np.load(index_generation(fresh) / "ids.npy")
+        assert np.array_equal(np.load(index_generation(fresh) / "vectors.npy")[np.argsort(ids)],
+                              good[np.argsort(good_ids)])
     finally:
         fresh.close()
 

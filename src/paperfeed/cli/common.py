@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,7 +15,7 @@ import orjson
 from rich.markup import escape
 
 from paperfeed.config import load_settings
-from paperfeed.errors import PaperfeedError
+from paperfeed.errors import PaperfeedError, operator_error
 
 
 @functools.cache
@@ -90,11 +93,25 @@ def with_library(f: Callable) -> Callable:
         from paperfeed.library import Library
 
         db = db or (ctx.find_root().params.get("db"))
-        lib = Library(load_settings(db))
-        ctx.call_on_close(lib.close)
-        return f(lib, *args, **kwargs)
+        settings = load_settings(db)
+        with operator_errors(settings.db_path):
+            lib = Library(settings)
+            ctx.call_on_close(lib.close)
+            return f(lib, *args, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def operator_errors(db_path: Path) -> Iterator[None]:
+    """Turn a full disk, a read-only file or a folder that is a file into one line and exit code 2."""
+    try:
+        yield
+    except (sqlite3.OperationalError, OSError) as e:
+        err = operator_error(e, db_path)
+        if err is None:
+            raise
+        raise err from None
 
 
 def print_json(obj: Any) -> None:

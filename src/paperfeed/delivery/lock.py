@@ -1,14 +1,13 @@
-"""One daily run (or digest send) at a time per data directory: fcntl.flock on a lock file."""
+"""One daily run (or digest send) at a time per data directory: a flock on a lock file."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
+from paperfeed import locks
 from paperfeed.errors import PaperfeedError
 
 LOCK_NAME = "daily.lock"
@@ -28,16 +27,10 @@ def run_lock(home: Path, what: str = "daily") -> Iterator[None]:
     The lock is released by the kernel when the process ends, however it ends.
     """
     path = Path(home) / LOCK_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = locks.acquire(path, what, wait=False)
+    if fd is None:
+        raise LockedError(f"another paperfeed run is in progress ({locks.holder_of(path)}); not starting {what}")
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
-            raise LockedError(f"another paperfeed run is in progress ({holder}); not starting {what}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{what}, pid {os.getpid()}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}\n".encode(), 0)
         yield
     finally:
         os.close(fd)

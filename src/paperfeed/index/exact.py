@@ -158,7 +158,9 @@ class ExactIndex(SingleQuery):
         try:
             return cls._read(Path(directory), meta)
         except Exception as exc:  # any unreadable file means "rebuild", never a traceback
-            log.warning("exact index in %s unreadable: %s", directory, exc)
+            # (a generation a writer removed while we read it is not damage: the caller reopens)
+            say = log.warning if Path(directory).is_dir() else log.info
+            say("exact index in %s unreadable: %s", directory, exc)
             return None
 
     @classmethod

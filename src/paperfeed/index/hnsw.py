@@ -174,7 +174,9 @@ class HnswIndex(SingleQuery):
         try:
             return cls._read(Path(directory), meta, threads)
         except Exception as exc:  # any unreadable file means "rebuild", never a traceback
-            log.warning("hnsw index in %s unreadable: %s", directory, exc)
+            # (a generation a writer removed while we read it is not damage: the caller reopens)
+            say = log.warning if Path(directory).is_dir() else log.info
+            say("hnsw index in %s unreadable: %s", directory, exc)
             return None
 
     @classmethod

@@ -99,9 +99,13 @@ def save(index: LexicalIndex, directory: Path, state: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "state": state, "index": index}
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, directory / "lexical.pkl")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, directory / "lexical.pkl")
+    except BaseException:  # a full disk, say: leave no half-written temporary behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load(directory: Path) -> tuple[LexicalIndex, str] | None:

@@ -95,10 +95,13 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk during a statement);
+            # a second ROLLBACK would fail and hide the real error
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     # ---- papers: writing -------------------------------------------------
 

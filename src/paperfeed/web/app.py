@@ -102,9 +102,8 @@ def _serialise_cache_builds(lib: Library) -> None:
 
     Library caches it without a lock: two feed requests after new papers arrived would both update it
     and save into the same directory. Its fast path is cheap, so a lock costs little. The vector index
-    is left alone: its check (Store.vector_state) costs tens of milliseconds at 170k papers and would
-    serialise every search; a rebuild only happens when the saved index is stale, and `ingest`/`daily`
-    save a fresh one. The facade should own both locks (check outside, build inside).
+    needs no lock here: Library.vector_index checks outside its own lock and builds inside it, and
+    while another process writes the index the last published generation is served.
     """
     lock = threading.Lock()
     method = lib.lexical_index
