@@ -1,4 +1,4 @@
-"""eval authors, eval csfcube: ranking quality measured on real data."""
+"""eval authors, eval expertise, eval csfcube: ranking quality measured on real data."""
 
 from __future__ import annotations
 
@@ -121,6 +121,39 @@ def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int
         print_json(res)
         return
     _windows_table(res)
+
+
+@eval_.command(name="expertise")
+@click.option("--data", "data", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Directory with papers.jsonl, reviewers.jsonl and judgments.jsonl (see below).")
+@click.option("--model", "model_id", default=None)
+@json_option
+def eval_expertise(data: Path, model_id: str | None, as_json: bool) -> None:
+    """Reviewer expertise (Stelmakh et al. 2023): order each reviewer's judged papers by expertise.
+
+    \b
+    Loss = weighted share of wrongly ordered pairs (weight = difference in expertise; a tied
+    prediction costs half): 0 is perfect, 0.5 chance. Also accuracy on easy pairs (one grade >= 4,
+    the other <= 2) and hard pairs (both >= 4).
+
+    \b
+    Layout of DIR (JSON Lines, each may be gzipped as NAME.jsonl.gz):
+      papers.jsonl     {"id": "p1", "title": "...", "abstract": "...", "categories": ["cs.LG"]}
+      reviewers.jsonl  {"reviewer": "r1", "papers": ["p1", "p2"]}    the reviewer's own papers
+      judgments.jsonl  {"reviewer": "r1", "paper": "p9", "expertise": 4}   integer 1-5
+    A small synthetic set: python bench/make_expertise_set.py --out DIR
+    """
+    from paperfeed.eval import expertise
+
+    res = expertise.run(data, _cache(f"expertise-{data.resolve().name}", model_id).get)
+    if as_json:
+        print_json(res)
+        return
+    console.print(f"{res['reviewers']} reviewers, {res['judgments']} judgments, {res['papers']} papers; "
+                  "loss: lower is better")
+    console.print(f"{'ranker':24s} {'loss':>7s} {'easy acc':>9s} {'hard acc':>9s}")
+    for name, r in res["results"].items():
+        console.print(f"{name:24s} {r['loss']:7.3f} {r['easy_accuracy']:9.3f} {r['hard_accuracy']:9.3f}")
 
 
 def _windows_table(res: dict) -> None:
