@@ -105,10 +105,7 @@ def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int
     from paperfeed.eval import windows as W
     from paperfeed.eval.corpus import load_arxiv
 
-    try:
-        seed_list = [int(x) for x in seeds.split(",") if x.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{seeds!r}: expected comma-separated integers", param_hint="--seeds") from None
+    seed_list = _seeds(seeds)
     wins = W.parse_windows(windows_spec) if windows_spec else list(W.DEV_WINDOWS if dev else W.HELD_OUT_WINDOWS)
     W.check_disjoint(wins, () if dev or windows_spec else W.DEV_WINDOWS)
     docs = load_arxiv(data)
@@ -121,6 +118,60 @@ def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int
         print_json(res)
         return
     _windows_table(res)
+
+
+@eval_.command(name="feedback")
+@data_option
+@click.option("--windows", "windows_spec", default=None, metavar="START..END[,...]",
+              help="Windows to simulate (default: the held-out windows of eval authors).")
+@click.option("--authors", "n_authors", default=150, show_default=True, type=click.IntRange(1))
+@click.option("--seeds", default="13", show_default=True, help="Comma-separated seeds (author samples pooled).")
+@click.option("--model", "model_id", default=None)
+@json_option
+def eval_feedback(data: Path, windows_spec: str | None, n_authors: int, seeds: str, model_id: str | None,
+                  as_json: bool) -> None:
+    """Feedback day by day: each announcement day a simulated author sees the top 10 new papers, likes
+    their own and dislikes the rest; the rankers learn from it for the next day.
+
+    \b
+    Prints, by day, the recall of that day's relevant papers among the 10 shown, for paperfeed
+    and for arxiv-sanity's SVM retrained on the same feedback, each also without feedback.
+    Same authors, profiles and embedding cache as eval authors.
+    """
+    from paperfeed.eval import feedback
+    from paperfeed.eval import windows as W
+    from paperfeed.eval.corpus import load_arxiv
+
+    seed_list = _seeds(seeds)
+    wins = W.parse_windows(windows_spec) if windows_spec else list(W.HELD_OUT_WINDOWS)
+    W.check_disjoint(wins)
+    docs = load_arxiv(data)
+    cache = _cache("arxiv", model_id)
+    _warm(cache, W.texts(W.tasks(docs, wins, n_authors, seed_list)), as_json)
+    say = None if as_json else (lambda m: err_console.print(m))
+    res = feedback.run(docs, cache.get, wins, n_authors, seed_list, progress=say)
+    if as_json:
+        print_json(res)
+        return
+    by_day = res["by_day"]
+    names = list(by_day)
+    console.print(f"recall of each day's relevant papers among the {res['shown']} shown, by announcement day, "
+                  f"over {len(res['windows'])} windows")
+    console.print(f"{'day':>3s} {'authors':>7s} " + " ".join(f"{n:>30s}" for n in names))
+    for k in range(len(by_day[names[0]])):
+        row = [by_day[n][k] for n in names]
+        console.print(f"{k + 1:3d} {row[0]['authors']:7d} " + " ".join(f"{r['recall']:30.3f}" if r["recall"] is not None
+                                                                else f"{'-':>30s}" for r in row))
+
+
+def _seeds(spec: str) -> list[int]:
+    try:
+        out = [int(x) for x in spec.split(",") if x.strip()]
+    except ValueError:
+        out = []
+    if not out:
+        raise click.BadParameter(f"{spec!r}: expected comma-separated integers", param_hint="--seeds")
+    return out
 
 
 @eval_.command(name="expertise")

@@ -123,7 +123,7 @@ class Features:
         r = self.rows(i)
         return recommend.ProfileSignals(
             dense=self.prof_dense[r], lex=self.prof_lex[r], labels=[d.title for d in self.task.profiles[i]],
-            categories=self.prof_cats[i],
+            categories=self.prof_cats[i], row_dates=[d.date for d in self.task.profiles[i]],
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,8 @@ PRESELECT_ABOVE = 50_000
 """With more candidates than this, score only the union of each profile row's nearest neighbours."""
 PRESELECT_K = 400
 BACKGROUND = 300
+COAUTHOR_CANDIDATES = 2_000
+"""In a preselected feed, at most this many of the newest papers by co-authors join the candidates."""
 
 
 @dataclass
@@ -78,7 +81,7 @@ class FeedRanker:
         prof = req.profile
         filtered = bool(req.since or req.until or req.category)
         if not filtered and self.store.count() > PRESELECT_ABOVE and len(sig.dense):
-            ids = self._neighbours(sig)
+            ids = np.union1d(self._neighbours(sig), self._coauthor_key_ids(prof))
         else:
             ids = self.store.filter_ids(req.since, req.until, req.category)
         banned = set(prof["paper_ids"]) | set(prof["liked_ids"]) | set(prof["disliked_ids"]) | set(req.exclude)
@@ -115,14 +118,17 @@ class FeedRanker:
         scored = recommend.score(sig, dense, lex, [meta[i][0] for i in ids.tolist()],
                                  [meta[i][1] for i in ids.tolist()], background, params)
         boost = self._followed(req.profile, ids)
-        total = scored.score + boost
+        coauthored = self._coauthored(req.profile, ids)
+        total = scored.score + boost + params.w_coauthor * (np.array([i in coauthored for i in ids.tolist()],
+                                                                     dtype=np.float32) if coauthored else 0)
         order = np.argsort(-total, kind="stable")
         picked = recommend.mmr(order, total, dense, req.limit, params.mmr_lambda, params.mmr_top)
         papers = self.store.papers_map([int(ids[j]) for j in picked])
         hits = []
         for j in picked:
             p = papers[int(ids[j])]
-            why = self._why(sig, scored, j, lex, bool(boost[j]), p, req.profile)
+            why = self._why(sig, scored, j, lex, bool(boost[j]), p, req.profile,
+                            coauthored.get(int(ids[j]), ()) if not boost[j] else ())
             hits.append(Hit(key=p.key, score=round(float(total[j]), 4), why=why, paper=p))
         return hits
 
@@ -144,7 +150,36 @@ class FeedRanker:
             boost[np.isin(ids, np.fromiter(by, dtype=np.int64, count=len(by)))] = 2.0
         return boost
 
-    def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: dict) -> str:
+    def _coauthor_key_ids(self, prof: dict) -> np.ndarray:
+        """The newest COAUTHOR_CANDIDATES papers whose author keys match a co-author (not yet verified)."""
+        people = coauthors([p.authors for p in self.store.papers_map(prof["paper_ids"]).values()])
+        if not people:
+            return np.zeros(0, np.int64)
+        by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
+        return np.array(sorted(by_key)[-COAUTHOR_CANDIDATES:], dtype=np.int64)
+
+    def _coauthored(self, prof: dict, ids: np.ndarray) -> dict[int, tuple[str, ...]]:
+        """Candidates by a co-author of the profile's own papers: id -> the co-authors' names.
+
+        The owner is the author on most own papers when that is at least half of two or more;
+        otherwise (owner unknown) every author of the own papers counts. Names must match in full
+        (accent- and case-folded): the store's author key (initial + last name) is only a prefilter.
+        """
+        own = self.store.papers_map(prof["paper_ids"])
+        people = coauthors([p.authors for p in own.values()])
+        if not people or not len(ids):
+            return {}
+        by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
+        hits = [int(i) for i in ids[np.isin(ids, np.fromiter(by_key, dtype=np.int64, count=len(by_key)))]]
+        out = {}
+        for pid, p in self.store.papers_map(hits).items():
+            names = tuple(people[f] for f in map(_fold, p.authors) if f in people)
+            if names:
+                out[pid] = names
+        return out
+
+    def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: dict,
+             coauthors: tuple[str, ...] = ()) -> str:
         parts = []
         if followed:
             names = [a for a in p.authors if normalize.author_key(a) in
@@ -157,7 +192,35 @@ class FeedRanker:
             if terms:
                 where = "" if row == int(scored.dense_row[j]) else f" with {sig.labels[row]}"
                 parts.append(f"shared terms{where}: {', '.join(terms)}")
+        if coauthors and not followed:
+            parts.append(f"by your co-author{'s' if len(coauthors) > 1 else ''} {', '.join(coauthors[:2])}")
         return "; ".join(parts)
+
+
+def _fold(name: str) -> str:
+    return " ".join(normalize.ascii_fold(name).lower().replace(".", " ").replace("-", " ").split())
+
+
+def coauthors(author_lists: Sequence[Sequence[str]]) -> dict[str, str]:
+    """Co-authors of a set of own papers, folded name -> name as written; the owner left out.
+
+    The owner is the author on the most papers if that is at least half of them and at least two;
+    with one paper, or no clear owner, nobody is left out.
+    """
+    counts = Counter(f for names in author_lists for f in {_fold(n) for n in names if n.strip()})
+    if not counts:
+        return {}
+    top = counts.most_common(2)
+    owner, n = top[0]
+    if len(top) > 1 and top[1][1] == n:
+        owner = ""  # two authors on equally many papers: the owner is not known
+    out = {}
+    for names in author_lists:
+        for name in names:
+            f = _fold(name)
+            if f and not (len(author_lists) >= 2 and n >= 2 and 2 * n >= len(author_lists) and f == owner):
+                out.setdefault(f, name)
+    return out
 
 
 def _clip(s: str, n: int) -> str:
