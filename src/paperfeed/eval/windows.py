@@ -36,7 +36,7 @@ HELD_OUT_WINDOWS: tuple[Window, ...] = (
 
 BASELINE = "arxiv-sanity (tfidf+svm)"
 HEADLINE = "paperfeed (default)"
-COAUTHOR_WEIGHT = 1.0
+COAUTHOR_WEIGHT = recommend.DEFAULT.w_coauthor
 """Weight of the co-author indicator, in the z-units of recommend.score (the product's value)."""
 
 
@@ -76,18 +76,22 @@ def texts(ts: Sequence[authors.Task]) -> list[str]:
     return [d.text for t in ts for d in [*t.candidates, *(p for prof in t.profiles for p in prof)]]
 
 
-def coauthor_ranker(f: authors.Features, base: authors.Ranker, weight: float = COAUTHOR_WEIGHT) -> authors.Ranker:
+def coauthor_ranker(f: authors.Features, base: authors.Ranker, weight: float = COAUTHOR_WEIGHT,
+                    withhold_own: bool = False) -> authors.Ranker:
     """Base score + weight x [candidate shares an author with the profile's papers, owner excluded].
 
     In this protocol the signal leaks: relevance *is* authorship, and an author's next paper is
-    often written with the same co-authors. It is reported as its own row, never as the headline.
+    often written with the same co-authors. It is reported as its own row, never as the headline:
+    an upper bound. ``withhold_own`` gives no boost to the author's own papers, so the signal can
+    only displace relevant papers: a lower bound.
     """
     cand_authors = [{authors.author_identity(a) for a in d.authors} for d in f.task.candidates]
 
     def rank(i: int) -> np.ndarray:
         owner = f.task.authors[i]
         co = {authors.author_identity(a) for d in f.task.profiles[i] for a in d.authors} - {owner}
-        hit = np.array([bool(co & ca) for ca in cand_authors], dtype=np.float32)
+        hit = np.array([bool(co & ca) and not (withhold_own and owner in ca) for ca in cand_authors],
+                       dtype=np.float32)
         return base(i) + weight * hit
 
     return rank
@@ -105,6 +109,7 @@ def standard_rankers(f: authors.Features, docs: list[Doc],
     rankers = authors.baseline_rankers(f)
     rankers[HEADLINE] = authors.paperfeed_ranker(f, params)
     rankers["paperfeed + co-authors (leaks)"] = coauthor_ranker(f, rankers[HEADLINE])
+    rankers["paperfeed + co-authors, own withheld"] = coauthor_ranker(f, rankers[HEADLINE], withhold_own=True)
     rankers["paperfeed + followed authors (leaks)"] = authors.followed_authors_ranker(f, rankers[HEADLINE])
     return rankers
 
