@@ -94,7 +94,7 @@ def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int
 
     \b
     The first run embeds about 4,000 abstracts per window (cached under
-    $PAPERFEED_HOME/eval-cache); reruns take about 20 s per window.
+    $PAPERFEED_HOME/eval-cache); a rerun takes 1-2 minutes per window on a busy machine.
 
     \b
     Examples:

@@ -7,8 +7,9 @@ reported on the held-out windows, which never overlap them or one another.
 Cost, bounded by design: a window is one week (about 1,200-3,300 candidate papers in this corpus)
 and 150 sampled authors with 10 profile papers each, so a window needs at most about 4,800
 abstracts embedded. Vectors are cached by text under $PAPERFEED_HOME/eval-cache, so only the first
-run embeds (about 25k abstracts for the six default windows, 5-8 minutes on 2 busy cores); reruns
-take about 20 s per window, most of it the arxiv-sanity SVM fitted once per author.
+run embeds (about 20k abstracts for the six default windows: 30 minutes on 2 cores shared with
+other jobs, at 10-35 abstracts/s); a rerun of the four held-out windows took 6.5 minutes at load
+11, most of it the TF-IDF fits and the arxiv-sanity SVM fitted once per author.
 """
 
 from __future__ import annotations

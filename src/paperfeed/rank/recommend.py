@@ -9,8 +9,9 @@ fused after per-view standardisation:
 
 Then, optionally: agreement with the profile's arXiv categories, a per-profile linear model
 once there is feedback, a gentle recency prior, and MMR diversification of the top.
-The weights below were chosen on a development window of ``paperfeed eval authors`` and are
-reported on a later, held-out window.
+The weights below were chosen on the development windows of ``paperfeed eval authors`` and are
+reported on four disjoint held-out windows (docs/figures.md). The co-author weight cannot be
+measured without leakage in that protocol; see ``w_coauthor`` and eval/windows.py.
 """
 
 from __future__ import annotations
