@@ -495,16 +495,21 @@ def test_followed_author_new_papers_are_boosted_and_explained(lib: Library, tmp_
     assert min(rank_of(plain, "2604.40010"), rank_of(plain, "2604.40011")) > 5
 
 
-def test_coauthors_leave_out_the_owner_when_known() -> None:
+def test_coauthors_need_a_known_owner() -> None:
     from paperfeed.rank.feed import coauthors
 
     papers = [["Lena Fischer", "Marco Bianchi"], ["Lena Fischer", "Tomás García"], ["LENA FISCHER", "H. Tanaka"]]
     assert coauthors(papers) == {"marco bianchi": "Marco Bianchi", "tomas garcia": "Tomás García",
                                  "h tanaka": "H. Tanaka"}
-    # one paper, or two authors on equally many papers: the owner is unknown and nobody is left out
-    assert set(coauthors([["Lena Fischer", "Marco Bianchi"]])) == {"lena fischer", "marco bianchi"}
-    assert set(coauthors([["A One", "B Two"], ["A One", "B Two", "C Three"]])) == {"a one", "b two", "c three"}
+    # one paper, two authors on equally many papers, or a reading list: no known owner, no co-authors
+    assert coauthors([["Lena Fischer", "Marco Bianchi"]]) == {}
+    assert coauthors([["A One", "B Two"], ["A One", "B Two", "C Three"]]) == {}
+    assert coauthors([["A One"], ["B Two"], ["C Three"], ["A One", "D Four"], ["E Five"]]) == {}  # 2 of 5
     assert coauthors([]) == {} and coauthors([[" "]]) == {}
+    # the profile's --author names the owner; a profile paper without the owner adds nobody
+    papers = [["Alice Nguyen"], ["Wei Zhang", "Priya Sharma"], ["Priya Sharma"]]
+    assert coauthors(papers, owners=["Priya Sharma"]) == {"wei zhang": "Wei Zhang"}
+    assert coauthors(papers, owners=["Somebody Else"]) == {"wei zhang": "Wei Zhang"}  # inferred: Priya, 2 of 3
 
 
 def test_coauthor_papers_are_boosted_and_explained(lib: Library, tmp_path: Path) -> None:

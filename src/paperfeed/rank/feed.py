@@ -152,7 +152,7 @@ class FeedRanker:
 
     def _coauthor_key_ids(self, prof: dict) -> np.ndarray:
         """The newest COAUTHOR_CANDIDATES papers whose author keys match a co-author (not yet verified)."""
-        people = coauthors([p.authors for p in self.store.papers_map(prof["paper_ids"]).values()])
+        people = coauthors([p.authors for p in self.store.papers_map(prof["paper_ids"]).values()], prof["authors"])
         if not people:
             return np.zeros(0, np.int64)
         by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
@@ -161,12 +161,11 @@ class FeedRanker:
     def _coauthored(self, prof: dict, ids: np.ndarray) -> dict[int, tuple[str, ...]]:
         """Candidates by a co-author of the profile's own papers: id -> the co-authors' names.
 
-        The owner is the author on most own papers when that is at least half of two or more;
-        otherwise (owner unknown) every author of the own papers counts. Names must match in full
+        See ``coauthors`` for who the owner is (without one there is no signal). Names must match in full
         (accent- and case-folded): the store's author key (initial + last name) is only a prefilter.
         """
         own = self.store.papers_map(prof["paper_ids"])
-        people = coauthors([p.authors for p in own.values()])
+        people = coauthors([p.authors for p in own.values()], prof["authors"])
         if not people or not len(ids):
             return {}
         by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
@@ -201,25 +200,28 @@ def _fold(name: str) -> str:
     return " ".join(normalize.ascii_fold(name).lower().replace(".", " ").replace("-", " ").split())
 
 
-def coauthors(author_lists: Sequence[Sequence[str]]) -> dict[str, str]:
-    """Co-authors of a set of own papers, folded name -> name as written; the owner left out.
+def coauthors(author_lists: Sequence[Sequence[str]], owners: Sequence[str] = ()) -> dict[str, str]:
+    """The people who wrote a profile's own papers with its owner: folded name -> name as written.
 
-    The owner is the author on the most papers if that is at least half of them and at least two;
-    with one paper, or no clear owner, nobody is left out.
+    The owner is whichever of ``owners`` (the profile's --author names) is on those papers; else the
+    one author on the most papers, when that is at least two and at least half of them. Without an
+    owner (one paper, a tie, a reading list of other people's papers) there are no co-authors, since
+    "by your co-author" would not be true. Papers without the owner add nobody.
     """
-    counts = Counter(f for names in author_lists for f in {_fold(n) for n in names if n.strip()})
-    if not counts:
-        return {}
-    top = counts.most_common(2)
-    owner, n = top[0]
-    if len(top) > 1 and top[1][1] == n:
-        owner = ""  # two authors on equally many papers: the owner is not known
+    folded = [{_fold(n) for n in names if n.strip()} for names in author_lists]
+    named = {_fold(o) for o in owners} & set().union(*folded) if folded else set()
+    if not named:
+        top = Counter(f for names in folded for f in names).most_common(2)
+        if not top or top[0][1] < 2 or 2 * top[0][1] < len(folded) or (len(top) > 1 and top[1][1] == top[0][1]):
+            return {}
+        named = {top[0][0]}
     out = {}
-    for names in author_lists:
-        for name in names:
-            f = _fold(name)
-            if f and not (len(author_lists) >= 2 and n >= 2 and 2 * n >= len(author_lists) and f == owner):
-                out.setdefault(f, name)
+    for names, fs in zip(author_lists, folded, strict=True):
+        if fs & named:
+            for name in names:
+                f = _fold(name)
+                if f and f not in named:
+                    out.setdefault(f, name)
     return out
 
 
