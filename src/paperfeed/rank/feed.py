@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ PRESELECT_ABOVE = 50_000
 """With more candidates than this, score only the union of each profile row's nearest neighbours."""
 PRESELECT_K = 400
 BACKGROUND = 300
-COAUTHOR_CANDIDATES = 2_000
+COAUTHOR_CANDIDATES = 300
 """In a preselected feed, at most this many of the newest papers by co-authors join the candidates."""
 
 
@@ -72,16 +73,20 @@ class FeedRanker:
             got.update(zip(missing, vecs, strict=True))
         return np.stack([got[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, emb.dim), np.float32)
 
-    def candidates(self, req: FeedRequest, sig: recommend.ProfileSignals) -> np.ndarray:
+    def candidates(self, req: FeedRequest, sig: recommend.ProfileSignals,
+                   extra: np.ndarray | None = None) -> np.ndarray:
         """Candidate ids: filters applied, profile/feedback/muted/delivered papers removed.
 
         A large unfiltered library is first narrowed to the union of each profile row's nearest
-        neighbours in the vector index, so the exact scoring stays fast.
+        neighbours in the vector index (plus ``extra``: the newest co-author papers), so the exact
+        scoring stays fast.
         """
         prof = req.profile
         filtered = bool(req.since or req.until or req.category)
         if not filtered and self.store.count() > PRESELECT_ABOVE and len(sig.dense):
-            ids = np.union1d(self._neighbours(sig), self._coauthor_key_ids(prof))
+            ids = self._neighbours(sig)
+            if extra is not None and len(extra):
+                ids = np.union1d(ids, extra)
         else:
             ids = self.store.filter_ids(req.since, req.until, req.category)
         banned = set(prof["paper_ids"]) | set(prof["liked_ids"]) | set(prof["disliked_ids"]) | set(req.exclude)
@@ -106,7 +111,8 @@ class FeedRanker:
         sig, _ = self.signals(req.profile)
         if len(sig.dense) == 0:
             return []
-        ids = self.candidates(req, sig)
+        people, by_key = self._coauthor_keys(req.profile)
+        ids = self.candidates(req, sig, by_key[-COAUTHOR_CANDIDATES:])
         vecs = self.store.vectors_for(self.embedder.model_id, ids.tolist(), self.embedder.dim)
         ids = np.array([i for i in ids.tolist() if i in vecs], dtype=np.int64)
         if len(ids) == 0:
@@ -118,7 +124,7 @@ class FeedRanker:
         scored = recommend.score(sig, dense, lex, [meta[i][0] for i in ids.tolist()],
                                  [meta[i][1] for i in ids.tolist()], background, params)
         boost = self._followed(req.profile, ids)
-        coauthored = self._coauthored(req.profile, ids)
+        coauthored = self._coauthored(people, ids[np.isin(ids, by_key)]) if people else {}
         total = scored.score + boost + params.w_coauthor * (np.array([i in coauthored for i in ids.tolist()],
                                                                      dtype=np.float32) if coauthored else 0)
         order = np.argsort(-total, kind="stable")
@@ -150,28 +156,20 @@ class FeedRanker:
             boost[np.isin(ids, np.fromiter(by, dtype=np.int64, count=len(by)))] = 2.0
         return boost
 
-    def _coauthor_key_ids(self, prof: dict) -> np.ndarray:
-        """The newest COAUTHOR_CANDIDATES papers whose author keys match a co-author (not yet verified)."""
+    def _coauthor_keys(self, prof: dict) -> tuple[dict[str, str], np.ndarray]:
+        """The profile's co-authors (see ``coauthors``) and the sorted ids of papers whose author keys
+        match one of them; the keys (initial + last name) are only a prefilter, see ``_coauthored``."""
         people = coauthors([p.authors for p in self.store.papers_map(prof["paper_ids"]).values()], prof["authors"])
         if not people:
-            return np.zeros(0, np.int64)
+            return {}, np.zeros(0, np.int64)
         by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
-        return np.array(sorted(by_key)[-COAUTHOR_CANDIDATES:], dtype=np.int64)
+        return people, np.array(sorted(by_key), dtype=np.int64)
 
-    def _coauthored(self, prof: dict, ids: np.ndarray) -> dict[int, tuple[str, ...]]:
-        """Candidates by a co-author of the profile's own papers: id -> the co-authors' names.
-
-        See ``coauthors`` for who the owner is (without one there is no signal). Names must match in full
-        (accent- and case-folded): the store's author key (initial + last name) is only a prefilter.
-        """
-        own = self.store.papers_map(prof["paper_ids"])
-        people = coauthors([p.authors for p in own.values()], prof["authors"])
-        if not people or not len(ids):
-            return {}
-        by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
-        hits = [int(i) for i in ids[np.isin(ids, np.fromiter(by_key, dtype=np.int64, count=len(by_key)))]]
+    def _coauthored(self, people: dict[str, str], ids: np.ndarray) -> dict[int, tuple[str, ...]]:
+        """Of ``ids``, the papers by one of ``people`` (names matched in full, accent- and case-folded):
+        id -> the co-authors' names as written on the profile's papers."""
         out = {}
-        for pid, p in self.store.papers_map(hits).items():
+        for pid, p in self.store.papers_map([int(i) for i in ids]).items():
             names = tuple(people[f] for f in map(_fold, p.authors) if f in people)
             if names:
                 out[pid] = names
@@ -196,6 +194,7 @@ class FeedRanker:
         return "; ".join(parts)
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(name: str) -> str:
     return " ".join(normalize.ascii_fold(name).lower().replace(".", " ").replace("-", " ").split())
 
