@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--db", type=Path, default=Path("/tmp/pf-bench/library.db"))
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--feed-only", action="store_true", help="Time only the feed.")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     lib = Library(load_settings(args.db))
@@ -84,7 +85,15 @@ def main() -> None:
     print(f"lexical index load/build {time.perf_counter() - t:.1f} s")
     rng = np.random.default_rng(0)
     papers = lib.recent(limit=5000, offset=0)
-    queries = [" ".join(p.title.split()[:6]) for p in rng.choice(papers, args.queries, replace=False)]
+    if not args.feed_only:
+        search_and_similar(lib, papers, rng, args.queries)
+    feeds(lib, papers)
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def search_and_similar(lib: Library, papers: list, rng: np.random.Generator, n_queries: int) -> None:
+    """Keyword, semantic, hybrid and filtered search; similar papers cold and warm."""
+    queries = [" ".join(p.title.split()[:6]) for p in rng.choice(papers, n_queries, replace=False)]
     for mode in ("keyword", "semantic", "hybrid"):
         lib.store._fts_counts.clear()  # each mode starts without remembered word frequencies
         lib.search(queries[0], mode=mode)
@@ -99,7 +108,15 @@ def main() -> None:
     lib.similar(keys[0], limit=10)
     for label in ("cold: sentences embedded on the fly", "warm: sentence vectors cached"):
         print(f"similar KEY ({label}) {pct([timed(lambda k=k: lib.similar(k, limit=10), 1)[0] for k in keys[1:]])}")
+
+
+def feeds(lib: Library, papers: list) -> None:
+    """Feed of a 10-paper profile (whole library, last 7 days, with a feedback model), and of one
+    author's own 10 papers, where the co-author signal has an owner to leave out."""
     newest = papers[0].date
+    for old in ("bench", "owner"):  # a reused --db keeps last run's profiles
+        if any(p["name"] == old for p in lib.profiles()):
+            lib.delete_profile(old)
     author_papers = [p.key for p in papers[100:110]]
     lib.create_profile("bench", keys=author_papers)
     lib.feed("bench", all_dates=True)
@@ -110,6 +127,14 @@ def main() -> None:
     lib.feedback("bench", papers[200].key, "dislike")
     lib.feed("bench", all_dates=True)
     print(f"feed with feedback model {pct(timed(lambda: lib.feed('bench', all_dates=True), 20))}")
+    counts: dict[str, list[str]] = {}
+    for p in lib.store.iter_papers():
+        for a in p.authors:
+            counts.setdefault(a, []).append(p.key)
+    name = next(a for a, ks in sorted(counts.items(), key=lambda kv: -len(kv[1])) if 10 <= len(ks) <= 30)
+    lib.create_profile("owner", keys=counts[name][-10:])
+    lib.feed("owner", all_dates=True)
+    print(f"feed (10 papers of {name}, co-authors boosted) {pct(timed(lambda: lib.feed('owner', all_dates=True), 20))}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

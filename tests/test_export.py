@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from paperfeed import export
@@ -183,6 +183,8 @@ _text = st.text(
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "bibtex"])
 @given(title=_text, abstract=_text)
+@example(title="0", abstract="--")
+@example(title="a --- b", abstract="``quoted'' text")
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_any_title_and_abstract_round_trip(tmp_path_factory: pytest.TempPathFactory, fmt: str, title: str,

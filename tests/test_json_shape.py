@@ -16,7 +16,8 @@ from paperfeed.library import Library
 from paperfeed.web.app import create_app
 
 MODEL = "test-hashing-64"
-PAPER_KEYS = {"code_links", "key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "updated", "venue",
+PAPER_KEYS = {"code_links", "key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date",
+              "updated", "venue",
               "url", "comments", "journal_ref", "version", "sources", "links"}
 HIT_KEYS = PAPER_KEYS | {"rank", "score", "why"}
 

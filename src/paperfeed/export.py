@@ -114,7 +114,9 @@ def _bib_value(s: str) -> str:
         if seg.startswith("$") and seg.endswith("$") and len(seg) > 1 and _balanced(seg):
             parts.append(seg)
         else:
-            parts.append("".join(_BIB_ESCAPE.get(ch, ch) for ch in seg))
+            text = "".join(_BIB_ESCAPE.get(ch, ch) for ch in seg)
+            # TeX ligatures (--, ---, ``, '') would read back as dashes and curly quotes: break them
+            parts.append(re.sub(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')", "{}", text))
     return "{" + "".join(parts) + "}"
 
 

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from paperfeed.embed.hashing import HashingEmbedder
-from paperfeed.eval import authors
+from paperfeed.eval import windows
 from paperfeed.eval.authors import author_identity, build_task, evaluate
 from paperfeed.eval.corpus import Doc
 
@@ -131,7 +131,7 @@ def test_evaluate_ties_keep_candidate_order() -> None:
 
 
 def test_small_real_run(data_file: Callable[[str], Path]) -> None:
-    """The whole protocol on the first 3,000 records of one daily-listing file, with the hashing embedder."""
+    """The whole protocol on the first 3,000 records of one daily-listing file, over two windows."""
     docs = []
     with gzip.open(data_file("arxiv-cs-daily-dwdengwei.jsonl.gz"), "rb") as f:
         for line in f:
@@ -140,21 +140,28 @@ def test_small_real_run(data_file: Callable[[str], Path]) -> None:
                             o["date"]))
             if len(docs) == 3000:
                 break
-    dates = sorted(d.date for d in docs if d.date)
-    start, end = dates[int(len(dates) * 0.85)], dates[-1]
+    days = sorted({d.date for d in docs if d.date})
+    wins = [(days[-8], days[-5]), (days[-4], days[-1])]
     emb = HashingEmbedder(dim=64)
-    res = authors.run(docs, emb.embed_batch, start, end, n_authors=6, seed=13)
-    assert res["window"] == [start, end] and res["seed"] == 13
-    assert 1 <= res["authors"] <= 6 and res["candidates"] > 100
-    assert res["relevant"] >= res["authors"]
+    res = windows.run(docs, emb.embed_batch, wins, n_authors=6, seeds=(13,), resamples=200)
+    assert [w["window"] for w in res["windows"]] == [list(w) for w in wins]
     expected = {"arxiv-sanity (tfidf+svm)", "tfidf centroid", "dense centroid", "dense max-sim",
-                "paperfeed (default)"}
-    assert set(res["results"]) == expected
-    assert set(res["variant"]) == {"paperfeed + followed authors"}
-    for row in [*res["results"].values(), *res["variant"].values()]:
-        assert set(row) == {"recall@10", "ndcg@10", "mrr"}
-        assert all(0.0 <= v <= 1.0 for v in row.values())
-    # boosting every paper that shares an author can only move the author's own papers up
-    followed, base = res["variant"]["paperfeed + followed authors"], res["results"]["paperfeed (default)"]
-    assert followed["recall@10"] >= base["recall@10"] and followed["mrr"] >= base["mrr"]
-    assert followed["mrr"] > 0.5
+                "paperfeed (default)", "paperfeed + co-authors (leaks)", "paperfeed + co-authors, own withheld",
+                "paperfeed + followed authors (leaks)"}
+    for w in res["windows"]:
+        assert 1 <= w["authors"] <= 6 and w["candidates"] > 20 and w["relevant"] >= w["authors"]
+        assert set(w["results"]) == expected
+        for row in w["results"].values():
+            assert set(row) == {"recall@10", "ndcg@10", "mrr"}
+            assert all(0.0 <= v <= 1.0 for v in row.values())
+        # boosting every paper that shares an author can only move the author's own papers up
+        followed, base = w["results"]["paperfeed + followed authors (leaks)"], w["results"]["paperfeed (default)"]
+        assert followed["recall@10"] >= base["recall@10"] and followed["mrr"] > 0.5
+    summary = res["summary"]
+    assert set(summary) == expected and "vs_baseline" not in summary["arxiv-sanity (tfidf+svm)"]
+    for name, s in summary.items():
+        means = [w["results"][name]["recall@10"] for w in res["windows"]]
+        assert s["mean"] == pytest.approx(np.mean(means)) and s["min"] == min(means)
+        if "vs_baseline" in s:
+            b = s["vs_baseline"]
+            assert b["diff_lo"] <= b["diff"] + 1e-9 and b["diff"] <= b["diff_hi"] + 1e-9

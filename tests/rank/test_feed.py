@@ -499,6 +499,43 @@ def test_followed_author_new_papers_are_boosted_and_explained(lib: Library, tmp_
     assert min(rank_of(plain, "2604.40010"), rank_of(plain, "2604.40011")) > 5
 
 
+def test_coauthors_need_a_known_owner() -> None:
+    from paperfeed.rank.feed import coauthors
+
+    papers = [["Lena Fischer", "Marco Bianchi"], ["Lena Fischer", "Tomás García"], ["LENA FISCHER", "H. Tanaka"]]
+    assert coauthors(papers) == {"marco bianchi": "Marco Bianchi", "tomas garcia": "Tomás García",
+                                 "h tanaka": "H. Tanaka"}
+    # one paper, two authors on equally many papers, or a reading list: no known owner, no co-authors
+    assert coauthors([["Lena Fischer", "Marco Bianchi"]]) == {}
+    assert coauthors([["A One", "B Two"], ["A One", "B Two", "C Three"]]) == {}
+    assert coauthors([["A One"], ["B Two"], ["C Three"], ["A One", "D Four"], ["E Five"]]) == {}  # 2 of 5
+    assert coauthors([]) == {} and coauthors([[" "]]) == {}
+    # the profile's --author names the owner; a profile paper without the owner adds nobody
+    papers = [["Alice Nguyen"], ["Wei Zhang", "Priya Sharma"], ["Priya Sharma"]]
+    assert coauthors(papers, owners=["Priya Sharma"]) == {"wei zhang": "Wei Zhang"}
+    assert coauthors(papers, owners=["Somebody Else"]) == {"wei zhang": "Wei Zhang"}  # inferred: Priya, 2 of 3
+
+
+def test_coauthor_papers_are_boosted_and_explained(lib: Library, tmp_path: Path) -> None:
+    lib.create_profile("lena", keys=[key(ROBOTS[i][0]) for i in (0, 2, 3)])  # Lena Fischer is on all three
+    text = ("Streaming Speech Recognition for Hearing Aids",
+            "A streaming speech recognition model transcribes conversations on a hearing aid with low latency.")
+    new = [("2604.50001", *text, ["Marco Bianchi", "Wei Zhang"], ["eess.AS"], "2026-04-01"),  # a co-author
+           ("2604.50002", *text, ["Maria Bianchi", "Wei Zhang"], ["eess.AS"], "2026-04-01"),  # same key, not him
+           ("2604.50003", *text, ["Lena Fischer", "Wei Zhang"], ["eess.AS"], "2026-04-01")]  # the owner herself
+    path = tmp_path / "new.jsonl"
+    path.write_text(as_jsonl(new), encoding="utf-8")
+    lib.ingest([str(path)])
+    lib.embed_pending()
+    hits = lib.feed("lena", limit=100)
+    by_key = {h.key: h for h in hits}
+    assert "by your co-author Marco Bianchi" in by_key[key("2604.50001")].why
+    assert "co-author" not in by_key[key("2604.50002")].why and "co-author" not in by_key[key("2604.50003")].why
+    assert rank_of(hits, "2604.50001") < min(rank_of(hits, "2604.50002"), rank_of(hits, "2604.50003"))
+    gap = by_key[key("2604.50001")].score - by_key[key("2604.50002")].score
+    assert gap == pytest.approx(1.0, abs=0.02)  # recommend.DEFAULT.w_coauthor, the texts being identical
+
+
 def test_delivered_papers_are_excluded(lib: Library) -> None:
     lib.create_profile("robo", keys=ROBOT_PROFILE)
     pid = lib.store.profile_id("robo")

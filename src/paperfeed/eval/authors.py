@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,9 +43,11 @@ class Task:
     authors: list[str]
 
 
-def build_task(docs: list[Doc], start: str, end: str, n_authors: int = 150, seed: int = 13,
+def build_task(docs: list[Doc], start: str, end: str, n_authors: int = 150, seed: int | Sequence[int] = 13,
                profile_size: int = 10) -> Task:
-    """Select authors and build profiles/candidates for the window [start, end]."""
+    """Select authors and build profiles/candidates for the window [start, end].
+
+    Several seeds take the union of each seed's sample of ``n_authors`` (each author once)."""
     dated = [d for d in docs if d.date]
     cands = sorted((d for d in dated if start <= d.date <= end), key=lambda d: d.id)
     before: dict[str, list[Doc]] = defaultdict(list)
@@ -58,8 +60,10 @@ def build_task(docs: list[Doc], start: str, end: str, n_authors: int = 150, seed
         for a in d.authors:
             inside[author_identity(a)].add(i)
     eligible = sorted(a for a in inside if len(before.get(a, ())) >= 3 and a)
-    rng = random.Random(seed)
-    chosen = rng.sample(eligible, min(n_authors, len(eligible)))
+    chosen: list[str] = []
+    for one in ([seed] if isinstance(seed, int) else seed):
+        chosen += random.Random(one).sample(eligible, min(n_authors, len(eligible)))
+    chosen = list(dict.fromkeys(chosen))
     profiles = [sorted(before[a], key=lambda d: (d.date, d.id))[-profile_size:] for a in chosen]
     return Task((start, end), cands, profiles, [inside[a] for a in chosen], chosen)
 
@@ -67,19 +71,21 @@ def build_task(docs: list[Doc], start: str, end: str, n_authors: int = 150, seed
 Ranker = Callable[[int], np.ndarray]
 
 
+def per_author(task: Task, rank: Ranker, k: int = 10) -> dict[str, np.ndarray]:
+    """recall@k, nDCG@k and MRR of one ranker for each of the task's authors."""
+    rec, nd, rr = [], [], []
+    for i, rel in enumerate(task.relevant):
+        order = np.argsort(-rank(i), kind="stable")
+        rec.append(recall_at(order, rel, k))
+        nd.append(ndcg_at(order, rel, k))
+        rr.append(mrr(order, rel))
+    return {f"recall@{k}": np.array(rec), f"ndcg@{k}": np.array(nd), "mrr": np.array(rr)}
+
+
 def evaluate(task: Task, rankers: dict[str, Ranker], k: int = 10) -> dict[str, dict[str, float]]:
     """recall@k, nDCG@k and MRR of each ranker, averaged over the task's authors."""
-    out = {}
-    for name, rank in rankers.items():
-        rec, nd, rr = [], [], []
-        for i, rel in enumerate(task.relevant):
-            order = np.argsort(-rank(i), kind="stable")
-            rec.append(recall_at(order, rel, k))
-            nd.append(ndcg_at(order, rel, k))
-            rr.append(mrr(order, rel))
-        out[name] = {f"recall@{k}": float(np.mean(rec)), f"ndcg@{k}": float(np.mean(nd)),
-                     "mrr": float(np.mean(rr))}
-    return out
+    return {name: {m: float(v.mean()) if v.size else 0.0 for m, v in per_author(task, rank, k).items()}
+            for name, rank in rankers.items()}
 
 
 class Features:
@@ -117,7 +123,7 @@ class Features:
         r = self.rows(i)
         return recommend.ProfileSignals(
             dense=self.prof_dense[r], lex=self.prof_lex[r], labels=[d.title for d in self.task.profiles[i]],
-            categories=self.prof_cats[i],
+            categories=self.prof_cats[i], row_dates=[d.date for d in self.task.profiles[i]],
         )
 
 
@@ -179,23 +185,3 @@ def wide_lexical(docs: list[Doc], task: Task, sample: int = 20_000, seed: int = 
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(before), min(sample, len(before)), replace=False)
     return Lexical.fit([before[i].text for i in pick] + [d.text for d in task.candidates])
-
-
-def run(docs: list[Doc], embed: Callable[[list[str]], np.ndarray], start: str, end: str,
-        n_authors: int = 150, seed: int = 13, params: recommend.Params = recommend.DEFAULT) -> dict:
-    """The whole protocol: baselines, paperfeed's ranker and the followed-authors variant."""
-    task = build_task(docs, start, end, n_authors, seed)
-    f = Features(task, embed)
-    lex = wide_lexical(docs, task)
-    f.cand_lex = lex.transform([d.text for d in task.candidates])
-    f.prof_lex = lex.transform([d.text for p in task.profiles for d in p])
-    rankers = baseline_rankers(f)
-    rankers["paperfeed (default)"] = paperfeed_ranker(f, params)
-    results = evaluate(task, rankers)
-    followed = followed_authors_ranker(f, rankers["paperfeed (default)"])
-    variant = evaluate(task, {"paperfeed + followed authors": followed})
-    return {
-        "window": list(task.window), "authors": len(task.profiles), "candidates": len(task.candidates),
-        "profile_papers": int(f.offsets[-1]), "relevant": sum(len(r) for r in task.relevant),
-        "seed": seed, "results": results, "variant": variant,
-    }

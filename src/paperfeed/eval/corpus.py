@@ -86,22 +86,28 @@ class EmbeddingCache:
         return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
     def missing(self, texts: Sequence[str]) -> int:
-        """How many distinct texts are not cached yet (what get() will embed)."""
-        return sum(1 for k in {self._key(t) for t in texts} if k not in self.vecs)
+        """How many distinct texts are not cached yet."""
+        return len({k for k in map(self._key, texts) if k not in self.vecs})
 
     def get(self, texts: Sequence[str], batch: int = 64,
-            progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Vectors for texts, embedding (and saving) the ones not cached yet."""
+            progress: Callable[[int], None] | None = None, save_every: int = 2000) -> np.ndarray:
+        """Vectors for texts, embedding the ones not cached yet (saved every ``save_every``, so an
+        interrupted run keeps most of its work)."""
         keys = [self._key(t) for t in texts]
         todo = list(dict.fromkeys(k for k in keys if k not in self.vecs))
         text_of = dict(zip(keys, texts, strict=True))
+        unsaved = 0
         for i in range(0, len(todo), batch):
             chunk = todo[i : i + batch]
             for k, v in zip(chunk, self.embed([text_of[k] for k in chunk]), strict=True):
                 self.vecs[k] = v
+            unsaved += len(chunk)
+            if unsaved >= save_every:
+                self._save()
+                unsaved = 0
             if progress:
                 progress(len(chunk))
-        if todo:
+        if unsaved:
             self._save()
         if not keys:
             return np.zeros((0, self.dim), np.float32)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,8 @@ PRESELECT_ABOVE = 50_000
 """With more candidates than this, score only the union of each profile row's nearest neighbours."""
 PRESELECT_K = 400
 BACKGROUND = 300
+COAUTHOR_CANDIDATES = 300
+"""In a preselected feed, at most this many of the newest papers by co-authors join the candidates."""
 
 
 @dataclass
@@ -69,16 +73,20 @@ class FeedRanker:
             got.update(zip(missing, vecs, strict=True))
         return np.stack([got[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, emb.dim), np.float32)
 
-    def candidates(self, req: FeedRequest, sig: recommend.ProfileSignals) -> np.ndarray:
+    def candidates(self, req: FeedRequest, sig: recommend.ProfileSignals,
+                   extra: np.ndarray | None = None) -> np.ndarray:
         """Candidate ids: filters applied, profile/feedback/muted/delivered papers removed.
 
         A large unfiltered library is first narrowed to the union of each profile row's nearest
-        neighbours in the vector index, so the exact scoring stays fast.
+        neighbours in the vector index (plus ``extra``: the newest co-author papers), so the exact
+        scoring stays fast.
         """
         prof = req.profile
         filtered = bool(req.since or req.until or req.category)
         if not filtered and self.store.count() > PRESELECT_ABOVE and len(sig.dense):
             ids = self._neighbours(sig)
+            if extra is not None and len(extra):
+                ids = np.union1d(ids, extra)
         else:
             ids = self.store.filter_ids(req.since, req.until, req.category)
         banned = set(prof["paper_ids"]) | set(prof["liked_ids"]) | set(prof["disliked_ids"]) | set(req.exclude)
@@ -103,7 +111,8 @@ class FeedRanker:
         sig, _ = self.signals(req.profile)
         if len(sig.dense) == 0:
             return []
-        ids = self.candidates(req, sig)
+        people, by_key = self._coauthor_keys(req.profile)
+        ids = self.candidates(req, sig, by_key[-COAUTHOR_CANDIDATES:])
         vecs = self.store.vectors_for(self.embedder.model_id, ids.tolist(), self.embedder.dim)
         ids = np.array([i for i in ids.tolist() if i in vecs], dtype=np.int64)
         if len(ids) == 0:
@@ -115,7 +124,9 @@ class FeedRanker:
         scored = recommend.score(sig, dense, lex, [meta[i][0] for i in ids.tolist()],
                                  [meta[i][1] for i in ids.tolist()], background, params)
         boost = self._followed(req.profile, ids)
-        total = scored.score + boost
+        coauthored = self._coauthored(people, ids[np.isin(ids, by_key)]) if people else {}
+        total = scored.score + boost + params.w_coauthor * (np.array([i in coauthored for i in ids.tolist()],
+                                                                     dtype=np.float32) if coauthored else 0)
         order = np.argsort(-total, kind="stable")
         gains: list[float] = []
         picked = recommend.mmr(order, total, dense, req.limit, params.mmr_lambda, params.mmr_top, gains)
@@ -123,7 +134,8 @@ class FeedRanker:
         hits = []
         for j, gain in zip(picked, gains, strict=True):
             p = papers[int(ids[j])]
-            why = self._why(sig, scored, j, lex, bool(boost[j]), p, req.profile)
+            why = self._why(sig, scored, j, lex, bool(boost[j]), p, req.profile,
+                            coauthored.get(int(ids[j]), ()) if not boost[j] else ())
             # the score is the one that ordered the feed (relevance traded against diversity), so it
             # never rises down the list; the relevance alone is in the explanation
             why += f"; relevance {float(total[j]):.3f}"
@@ -149,7 +161,27 @@ class FeedRanker:
             boost[np.isin(ids, np.array(by, dtype=np.int64))] = 2.0
         return boost
 
-    def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: dict) -> str:
+    def _coauthor_keys(self, prof: dict) -> tuple[dict[str, str], np.ndarray]:
+        """The profile's co-authors (see ``coauthors``) and the sorted ids of papers whose author keys
+        match one of them; the keys (initial + last name) are only a prefilter, see ``_coauthored``."""
+        people = coauthors([p.authors for p in self.store.papers_map(prof["paper_ids"]).values()], prof["authors"])
+        if not people:
+            return {}, np.zeros(0, np.int64)
+        by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
+        return people, np.array(sorted(by_key), dtype=np.int64)
+
+    def _coauthored(self, people: dict[str, str], ids: np.ndarray) -> dict[int, tuple[str, ...]]:
+        """Of ``ids``, the papers by one of ``people`` (names matched in full, accent- and case-folded):
+        id -> the co-authors' names as written on the profile's papers."""
+        out = {}
+        for pid, p in self.store.papers_map([int(i) for i in ids]).items():
+            names = tuple(people[f] for f in map(_fold, p.authors) if f in people)
+            if names:
+                out[pid] = names
+        return out
+
+    def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: dict,
+             coauthors: tuple[str, ...] = ()) -> str:
         parts = []
         if followed:
             names = [a for a in p.authors if any(normalize.same_person(x, a) == "match" for x in prof["authors"])]
@@ -161,7 +193,39 @@ class FeedRanker:
             if terms:
                 where = "" if row == int(scored.dense_row[j]) else f" with {sig.labels[row]}"
                 parts.append(f"shared terms{where}: {', '.join(terms)}")
+        if coauthors and not followed:
+            parts.append(f"by your co-author{'s' if len(coauthors) > 1 else ''} {', '.join(coauthors[:2])}")
         return "; ".join(parts)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(name: str) -> str:
+    return " ".join(normalize.ascii_fold(name).lower().replace(".", " ").replace("-", " ").split())
+
+
+def coauthors(author_lists: Sequence[Sequence[str]], owners: Sequence[str] = ()) -> dict[str, str]:
+    """The people who wrote a profile's own papers with its owner: folded name -> name as written.
+
+    The owner is whichever of ``owners`` (the profile's --author names) is on those papers; else the
+    one author on the most papers, when that is at least two and at least half of them. Without an
+    owner (one paper, a tie, a reading list of other people's papers) there are no co-authors, since
+    "by your co-author" would not be true. Papers without the owner add nobody.
+    """
+    folded = [{_fold(n) for n in names if n.strip()} for names in author_lists]
+    named = {_fold(o) for o in owners} & set().union(*folded) if folded else set()
+    if not named:
+        top = Counter(f for names in folded for f in names).most_common(2)
+        if not top or top[0][1] < 2 or 2 * top[0][1] < len(folded) or (len(top) > 1 and top[1][1] == top[0][1]):
+            return {}
+        named = {top[0][0]}
+    out = {}
+    for names, fs in zip(author_lists, folded, strict=True):
+        if fs & named:
+            for name in names:
+                f = _fold(name)
+                if f and f not in named:
+                    out.setdefault(f, name)
+    return out
 
 
 def _clip(s: str, n: int) -> str:

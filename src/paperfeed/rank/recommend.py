@@ -9,8 +9,9 @@ fused after per-view standardisation:
 
 Then, optionally: agreement with the profile's arXiv categories, a per-profile linear model
 once there is feedback, a gentle recency prior, and MMR diversification of the top.
-The weights below were chosen on a development window of ``paperfeed eval authors`` and are
-reported on a later, held-out window.
+The weights below were chosen on the development windows of ``paperfeed eval authors`` and are
+reported on four disjoint held-out windows (docs/figures.md). The co-author weight cannot be
+measured without leakage in that protocol; see ``w_coauthor`` and eval/windows.py.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Params:
     lex_temp: float = 0.05
     mmr_lambda: float = 0.85
     mmr_top: int = 60
+    w_coauthor: float = 1.0
+    """Added to papers by a co-author of the profile's own papers (the owner excluded); see feed.py."""
+    row_half_life_days: float = 0.0
+    """Profile rows weigh exp(-age / this) in the soft maximum, age from the newest dated row; 0 = off."""
 
 
 DEFAULT = Params()
@@ -53,6 +58,7 @@ class ProfileSignals:
     categories: Counter = field(default_factory=Counter)
     neg_dense: np.ndarray | None = None
     neg_lex: sparse.csr_matrix | None = None
+    row_dates: Sequence[str | None] | None = None
 
 
 @dataclass
@@ -74,16 +80,38 @@ def standardise(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
-def soft_max_sim(sims: np.ndarray, temp: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``sims`` (candidates x profile rows): temperature-smoothed max and the argmax."""
+def soft_max_sim(sims: np.ndarray, temp: float, log_w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``sims`` (candidates x profile rows): temperature-smoothed max and the argmax.
+
+    ``log_w`` (one per profile row) weighs the rows inside the soft maximum: temp * log(sum w e^(s/temp)).
+    """
     if sims.shape[1] == 0:
         return np.zeros(sims.shape[0], np.float32), np.zeros(sims.shape[0], np.int64)
     best = sims.argmax(axis=1)
+    if log_w is not None and temp > 0:
+        sims = sims + temp * log_w[None, :]
     m = sims.max(axis=1)
     if temp <= 0:
         return m, best
     lse = m + temp * np.log(np.exp((sims - m[:, None]) / temp).sum(axis=1))
     return lse, best
+
+
+def row_log_weights(dates: Sequence[str | None] | None, n: int, half_life_days: float) -> np.ndarray | None:
+    """log of exp(-age / half-life) per profile row, age in days from the newest dated row; undated rows
+    (interests) weigh 1. None when off or nothing is dated."""
+    if not half_life_days or not dates:
+        return None
+    parsed = [date.fromisoformat(d) if d and len(d) == 10 else None for d in dates]
+    known = [d for d in parsed if d]
+    if not known:
+        return None
+    newest = max(known)
+    out = np.zeros(n, np.float32)
+    for j, d in enumerate(parsed[:n]):
+        if d:
+            out[j] = -(newest - d).days / half_life_days
+    return out
 
 
 def category_affinity(profile: Counter, cand_cats: Sequence[Sequence[str]]) -> np.ndarray:
@@ -135,12 +163,14 @@ def score(
     """Fused relevance of each candidate to the profile (higher is better)."""
     n = cand_dense.shape[0]
     d_sims = cand_dense @ sig.dense.T if len(sig.dense) else np.zeros((n, 0), np.float32)
-    dense, dense_row = soft_max_sim(d_sims, params.dense_temp)
+    log_w = row_log_weights(sig.row_dates, d_sims.shape[1], params.row_half_life_days)
+    dense, dense_row = soft_max_sim(d_sims, params.dense_temp, log_w)
     if sig.lex.shape[0] and cand_lex.shape[0]:
         l_sims = (cand_lex @ sig.lex.T).toarray()
     else:
         l_sims = np.zeros((n, 0), np.float32)
-    lex, lex_row = soft_max_sim(l_sims, params.lex_temp)
+    lex, lex_row = soft_max_sim(l_sims, params.lex_temp, log_w if log_w is not None and len(log_w) == l_sims.shape[1]
+                                else None)
     total = params.w_dense * standardise(dense) + params.w_lex * standardise(lex)
     if cand_cats is not None and params.w_cat and sig.categories:
         total += params.w_cat * standardise(category_affinity(sig.categories, cand_cats))
