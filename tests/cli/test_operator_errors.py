@@ -43,7 +43,8 @@ def _run(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 def _one_line_error(proc: subprocess.CompletedProcess, cause: str) -> str:
     """The single error line of a failed command (and the checks that it is only that)."""
     assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
+    # what a job says when it starts (cli/progress.py) may come first; then exactly one error line
+    lines = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith(("ingesting ", "embedding ", "..."))]
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
     assert cause in lines[0] and "Traceback" not in proc.stderr and "cannot rollback" not in proc.stderr
     return lines[0]
@@ -84,10 +85,10 @@ def _mounted(args: list[str], target: Path) -> Iterator[None]:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A fresh 6 MiB tmpfs."""
+    """A fresh 12 MiB tmpfs."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    with _mounted(["-t", "tmpfs", "-o", "size=6m", "tmpfs"], disk):
+    with _mounted(["-t", "tmpfs", "-o", "size=12m", "tmpfs"], disk):
         yield disk
 
 
