@@ -4,8 +4,6 @@ ignore case."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +12,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 from click.testing import CliRunner
-from web_support import PASSWORD
+from web_support import PASSWORD, live_server
 
 from paperfeed import accounts as auth
 from paperfeed.accounts import Accounts
@@ -26,32 +24,11 @@ from paperfeed.web.app import create_app
 from paperfeed.web.throttle import MAX_FAILURES
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serving(lib: Library, forwarded_allow_ips: str | None) -> Iterator[str]:
     """The login-mode app under uvicorn, configured as `paperfeed serve` configures it."""
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(create_app(lib.settings, lib, login_required=True), host="127.0.0.1", port=port,
-                            log_level="warning", workers=1, **proxy_options(forwarded_allow_ips))
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    with live_server(create_app(lib.settings, lib, login_required=True), **proxy_options(forwarded_allow_ips)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,17 +9,16 @@ from __future__ import annotations
 import collections
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from web_support import live_server
 
 from paperfeed.config import Settings, load_settings
 from paperfeed.index import current_generation
@@ -66,25 +65,10 @@ def backlog(tmp_path: Path) -> Settings:
 @contextmanager
 def serve(settings: Settings) -> Iterator[str]:
     """A real uvicorn server on a free loopback port, with a Library of its own; yields its URL."""
-    import uvicorn
-
     from paperfeed.web.app import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(30)
+    with live_server(create_app(settings)) as url:
+        yield url
 
 
 class Load:

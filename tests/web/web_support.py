@@ -102,12 +102,14 @@ def serve(settings: Settings, lib: Library) -> Iterator[str]:
 
 
 @contextmanager
-def live_server(app) -> Iterator[str]:
-    """A real uvicorn server for ``app`` in a thread on a free loopback port; yields its base URL."""
+def live_server(app, **options) -> Iterator[str]:
+    """A real uvicorn server for ``app`` in a thread on a free loopback port; yields its base URL.
+
+    ``options``: more uvicorn.Config settings (as `paperfeed serve` passes them)."""
     import uvicorn
 
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", workers=1))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", workers=1, **options))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
