@@ -31,6 +31,14 @@ def test_rrf_weights() -> None:
     assert rrf([["x", "y"], ["y", "x"]], k=1, weights=[3.0, 1.0])[0][0] == "x"
 
 
+def test_rrf_scales_multiply_one_lists_contribution() -> None:
+    fused = dict(rrf([["x", "y"], ["y", "x"]], k=1, scales=[{"x": 0.25}, None]))
+    assert fused["x"] == pytest.approx(0.25 / 2 + 1 / 3)
+    assert fused["y"] == pytest.approx(1 / 3 + 1 / 2)  # an item the map lacks keeps its weight
+    with pytest.raises(ValueError):
+        rrf([["a"]], scales=[None, None])
+
+
 def test_rrf_ties_keep_first_appearance() -> None:
     assert [i for i, _ in rrf([["p", "q"], ["q", "p"]])] == ["p", "q"]
     assert [i for i, _ in rrf([["z"], ["y"], ["x"]])] == ["z", "y", "x"]

@@ -22,8 +22,9 @@ from paperfeed.index import current_generation
 from paperfeed.library import Library
 from paperfeed.rank import sentences
 from paperfeed.rank import similar as similar_mod
+from paperfeed.rank.fusion import rrf
 from paperfeed.rank.query import QueryTooLarge, parse_query
-from paperfeed.rank.search import MODES
+from paperfeed.rank.search import MODES, RRF_K, Filters, covered
 
 MODEL = "test-hashing-64"
 
@@ -332,6 +333,30 @@ def test_hybrid_is_the_fused_union_of_keyword_and_dense(corpus_lib: Library, tmp
     # fused: found by both sides beats found by one
     assert hits[0].key == key("2502.20003")
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_covered_counts_query_words_by_their_stems() -> None:
+    text = "Estimation of symptom severity from voices of patients"
+    assert covered(["estimating", "patients", "voice", "psychiatric"], text) == 3
+    assert covered(["face"], "facial expressions") == 0  # a stem is the word less at most three letters
+    assert covered([], text) == 0
+
+
+def test_hybrid_counts_a_partial_keyword_match_by_its_coverage(corpus_lib: Library) -> None:
+    # no paper has all five words ("lecture" is in none): keyword search falls back to papers with
+    # any of them, and each counts in the fusion by the share of the words it has
+    query = "voice activity in overlapping lecture recordings"
+    q = parse_query(query)
+    searcher = corpus_lib.searcher()
+    kw, partial = searcher._keyword(q, Filters(), 100)
+    assert kw and set(partial) == {i for i, _ in kw}  # every keyword hit is a partial match
+    coverage = searcher._coverage(q, partial)
+    assert all(0 < c < 1 for c in coverage.values())
+    hits = corpus_lib.search(query, mode="hybrid", limit=5)
+    assert hits[0].key == key("2501.10004")  # diarization: four of the five words
+    scores = {h.key: h.score for h in hits}
+    full = rrf([[i for i, _ in kw], [i for i, _ in searcher._semantic(q, Filters(), 100)]], k=RRF_K)
+    assert max(scores.values()) < max(s for _, s in full)  # coverage scaled the keyword side down
 
 
 def test_hybrid_without_any_vectors_falls_back_to_keyword(tmp_path: Path) -> None:

@@ -15,22 +15,30 @@ def rrf(
     rankings: Sequence[Sequence[K]],
     k: float = 60.0,
     weights: Sequence[float] | None = None,
+    scales: Sequence[Mapping[K, float] | None] | None = None,
 ) -> list[tuple[K, float]]:
     """Reciprocal rank fusion: ``score = sum_i w_i / (k + rank_i)``, rank from 1, best first.
+
+    ``scales`` (one map or None per list) multiplies an item's contribution from that list, e.g. by
+    how much of the query a keyword hit covers; items a map lacks keep their full weight.
 
     An item repeated within one list counts at its best rank only. Equal scores
     keep the order of first appearance (list by list, top to bottom); sums are
     exact-rounded (``math.fsum``) so equal contributions give equal scores.
     """
     weights = _check_weights(rankings, k, weights)
+    if scales is not None and len(scales) != len(rankings):
+        raise ValueError(f"rrf: {len(scales)} scale maps for {len(rankings)} rankings")
     parts: dict[K, list[float]] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
+    for n, (ranking, weight) in enumerate(zip(rankings, weights, strict=True)):
+        scale = scales[n] if scales is not None else None
         seen: set[K] = set()
         for rank, item in enumerate(ranking, start=1):
             if item in seen:
                 continue
             seen.add(item)
-            parts.setdefault(item, []).append(weight / (k + rank))
+            factor = scale.get(item, 1.0) if scale is not None else 1.0
+            parts.setdefault(item, []).append(weight * factor / (k + rank))
     fused = [(item, math.fsum(p)) for item, p in parts.items()]
     fused.sort(key=lambda pair: -pair[1])
     return fused

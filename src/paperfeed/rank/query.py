@@ -15,7 +15,7 @@ from paperfeed.errors import PaperfeedError
 STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
     "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "via", "with", "we", "our",
-    "using", "based", "towards", "toward",
+    "using", "based", "towards", "toward", "how", "what", "which", "why", "where",
 })
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS = 400

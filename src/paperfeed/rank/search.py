@@ -73,7 +73,7 @@ class Searcher:
         if mode == "hybrid" and q.dense_text:
             self._index()  # load it here, once; the worker thread then only reads it
             dense_later = _WORKERS.submit(self._semantic, q, f, pool)  # overlaps the keyword half
-        kw = self._keyword(q, f, pool) if mode in ("keyword", "hybrid") else []
+        kw, partial = self._keyword(q, f, pool) if mode in ("keyword", "hybrid") else ([], set())
         if dense_later is not None:
             dense = dense_later.result()
         else:
@@ -88,7 +88,9 @@ class Searcher:
         elif mode == "semantic" or not kw:
             ranked = dense[:limit]
         else:
-            ranked = rrf([[i for i, _ in kw], [i for i, _ in dense]], k=RRF_K, weights=HYBRID_WEIGHTS)[:limit]
+            coverage = self._coverage(q, partial)
+            ranked = rrf([[i for i, _ in kw], [i for i, _ in dense]], k=RRF_K, weights=HYBRID_WEIGHTS,
+                         scales=[coverage, None])[:limit]
         return self.hits(ranked, q, dict(kw), dict(dense))
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20) -> list[Hit]:
@@ -99,24 +101,35 @@ class Searcher:
 
     # ---- parts -----------------------------------------------------------------
 
-    def _keyword(self, q: Query, f: Filters, pool: int) -> list[tuple[int, float]]:
+    def _keyword(self, q: Query, f: Filters, pool: int) -> tuple[list[tuple[int, float]], set[int]]:
         """BM25 over papers with all the words first; then, if too few, over those with any
         selective word. Words in more than RARE_SHARE of papers are left out of the OR query:
-        they add little to BM25 but make FTS5 score most of the library (100s of ms)."""
+        they add little to BM25 but make FTS5 score most of the library (100s of ms).
+        Returns the hits and the ids that matched only some of the words (the OR fallback)."""
         words = content_free_words(q)
         expr = fts_expression(q, join="AND")
         if not expr:
-            return []
+            return [], set()
         found = self.store.search_fts(expr, pool, f.since, f.until, f.category)
         if len(found) >= pool or len(words) < 2:
-            return found
+            return found, set()
         n = max(self.store.count(), 1)
         df = self.doc_freqs(words)
         rare = [w for w in words if df[w] <= RARE_SHARE * n] or sorted(words, key=df.get)[:2]
         more = self.store.search_fts(fts_expression(q, words=rare), pool, f.since, f.until, f.category)
         seen = dict(found)
         merged = found + [(i, s) for i, s in more if i not in seen]
-        return sorted(merged, key=lambda x: -x[1])[:pool]
+        return sorted(merged, key=lambda x: -x[1])[:pool], {i for i, _ in more if i not in seen}
+
+    def _coverage(self, q: Query, ids: set[int]) -> dict[int, float]:
+        """Share of the query's free words each paper's title and abstract contain (see
+        ``covered``): in hybrid fusion a keyword hit that matched one word of six counts for a sixth,
+        as Lucene's coordination factor does, so it cannot outrank the closest paper in meaning."""
+        words = content_free_words(q)
+        if not ids or not words:
+            return {}
+        papers = self.store.papers_map(sorted(ids))
+        return {i: covered(words, f"{p.title} {p.abstract}") / len(words) for i, p in papers.items()}
 
     def doc_freqs(self, words: list[str]) -> dict[str, int]:
         """How many papers contain each word (FTS5 counts, remembered by the store)."""
@@ -188,6 +201,18 @@ class Searcher:
             why = "; ".join(x for x in (_why(p, q, kw.get(pid), dense.get(pid)), (notes or {}).get(pid)) if x)
             out.append(Hit(key=p.key, score=round(float(score), 6), why=why, paper=p))
         return out
+
+
+def covered(words: list[str], text: str) -> int:
+    """How many of ``words`` occur in ``text``, a word counting where a text word starts with its
+    stem (the word less up to three letters, at least four): "estimating" is found in "estimation",
+    as FTS5's porter tokenizer would find it."""
+    found = {m.lower() for m in _WORD.findall(text)}
+    n = 0
+    for w in words:
+        stem = w.lower()[: max(4, len(w) - 3)]
+        n += any(t.startswith(stem) for t in found)
+    return n
 
 
 def content_words(text: str, n: int) -> list[str]:
