@@ -404,3 +404,25 @@ def test_same_person_never_raises_and_needs_the_same_key(a: str, b: str) -> None
     assert verdict in ("match", "near", None)
     if verdict is not None:
         assert normalize.author_key(a).split()[-1] == normalize.author_key(b).split()[-1]
+
+
+def test_one_calendar_rule_for_stored_and_read_dates() -> None:
+    from paperfeed.normalize import iso_date
+
+    # a stored date keeps its valid prefix; a date read from a file must be real in every written part
+    assert normalize.date("2025-02-30") == "2025-02" and iso_date("2025-02-30") is None
+    assert normalize.date("2024-02-29") == iso_date("2024-02-29") == "2024-02-29"
+    assert normalize.date("2025-13-01") == "2025" and iso_date("2025-13-01") is None
+    assert normalize.date("0999-01-01") is None and iso_date("0999") is None
+    assert iso_date("31 Apr 2025") is None and iso_date("30 Apr 2025") == "2025-04-30"
+
+
+def test_one_doi_pattern_case_kept_or_lowered() -> None:
+    from paperfeed.normalize import find_doi
+
+    text = "see https://doi.org/10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"
+    assert find_doi(text) == "10.1002/(SICI)1097-4571(199806)49:8"  # stops at '<', brackets balanced
+    assert find_doi("(doi:10.1145/ABC.123).") == "10.1145/ABC.123"
+    assert normalize.doi("(doi:10.1145/ABC.123).") == "10.1145/abc.123"
+    assert find_doi(r"\href{https://doi.org/10.1234/x}{link}") == "10.1234/x"
+    assert normalize.doi("10.1234/") is None and find_doi("no doi here") is None

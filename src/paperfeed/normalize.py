@@ -7,14 +7,22 @@ import functools
 import hashlib
 import re
 import unicodedata
+from email.utils import parsedate_to_datetime
 
 from paperfeed.models import Paper
 
 _NEW_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v(\d+))?(?!\d|\.\d)")
 _OLD_ID = re.compile(r"(?<![\w.])([a-z][a-z-]*)(?:\.[a-z]{2})?/(\d{7})(?:v(\d+))?(?!\d)", re.I)
-_DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.I)
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>{}]+)")
+"""The one DOI pattern: ``10.NNNN/suffix`` up to white space, a quote, an angle bracket or a brace."""
 _NONWORD = re.compile(r"[\W_]+", re.UNICODE)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+ARXIV_ID_PATTERN = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+"""Regex source for one arXiv id, new (2401.01234v2) or old style (hep-th/9901001)."""
+ARXIV_ID_RE = re.compile(rf"^{ARXIV_ID_PATTERN}$")
+_ARXIV_REF = re.compile(rf"(?:\barxiv\s*:\s*|arxiv\.org/(?:abs|pdf|html)/)({ARXIV_ID_PATTERN})(?![\d])", re.I)
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv\s*:\s*|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
                        "ß": "ss", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d"})
@@ -64,21 +72,59 @@ def arxiv_id(raw: str | None) -> tuple[str | None, int | None]:
     return None, None
 
 
-def doi(raw: str | None) -> str | None:
-    """Lower-cased bare DOI (no resolver prefix), or None."""
-    if not raw:
-        return None
-    m = _DOI.search(raw.strip())
+def clean_ws(s: str | None) -> str:
+    """Collapse all runs of whitespace to one space and strip the ends."""
+    return " ".join(s.split()) if s else ""
+
+
+def _doi_in(text: str) -> str | None:
+    """The first DOI in ``text`` as written, less trailing punctuation and unbalanced closing brackets."""
+    m = _DOI.search(text)
     if not m:
         return None
     d = m.group(1).rstrip(".,;")
     for close, open_ in ((")", "("), ("]", "["), ("}", "{")):
         while d.endswith(close) and d.count(close) > d.count(open_):
             d = d[:-1].rstrip(".,;")
-    return d.lower() if not d.endswith("/") else None
+    return d if not d.endswith("/") else None
 
 
-@functools.lru_cache(maxsize=16384)
+def doi(raw: str | None) -> str | None:
+    """Lower-cased bare DOI (no resolver prefix), or None."""
+    found = _doi_in(raw.strip()) if raw else None
+    return found.lower() if found else None
+
+
+def find_doi(text: str) -> str | None:
+    """First DOI (``10.xxxx/...``) in ``text`` as written (case kept), e.g. inside a doi.org URL."""
+    return _doi_in(text)
+
+
+def find_arxiv_id(text: str) -> str | None:
+    """First arXiv id written as ``arXiv:ID`` or as an arxiv.org link in ``text``."""
+    m = _ARXIV_REF.search(text)
+    return m.group(1) if m else None
+
+
+def as_arxiv_id(value: str) -> str | None:
+    """``value`` as an arXiv id when the whole value is one (prefix/URL/.pdf allowed)."""
+    v = _ARXIV_PREFIX.sub("", value.strip())
+    v = v.removesuffix(".pdf").strip()
+    return v if ARXIV_ID_RE.match(v) else None
+
+
+def arxiv_version(arxiv_id: str | None) -> int | None:
+    """Version number from an id such as ``2401.01234v2``, else None."""
+    m = re.search(r"v(\d{1,4})$", arxiv_id or "")
+    return int(m.group(1)) if m else None
+
+
+def arxiv_from_doi(doi: str | None) -> str | None:
+    """The arXiv id encoded in an arXiv DataCite DOI (10.48550/arXiv.ID)."""
+    m = _ARXIV_DOI.match(doi or "")
+    return as_arxiv_id(m.group(1)) if m else None
+
+
 def title_key(title: str) -> str:
     """Matching key for titles: NFKC, casefold, non-word runs collapsed."""
     s = unicodedata.normalize("NFKC", title).casefold()
@@ -171,22 +217,90 @@ def authors(raw: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _calendar_prefix(year: int, month: int | None, day: int | None) -> str | None:
+    """The one calendar rule: the longest valid ISO prefix of (year, month, day), None for a bad year.
+
+    Years 1000-2999; a month outside 1-12 leaves the year; a day not in that month leaves YYYY-MM."""
+    if not 1000 <= year <= 2999:
+        return None
+    if month is None or not 1 <= month <= 12:
+        return f"{year:04d}"
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return _dt.date(year, month, day).isoformat()
+    except ValueError:
+        return f"{year:04d}-{month:02d}"
+
+
 def date(raw: str | None) -> str | None:
-    """ISO date prefix (YYYY, YYYY-MM or YYYY-MM-DD) from a string, or None."""
+    """ISO date prefix (YYYY, YYYY-MM or YYYY-MM-DD) from a string, or None: as much of it as is valid."""
     if not raw:
         return None
     m = _DATE.match(raw.strip())
     if not m:
         return None
     y, mo, d = m.groups()
-    if not 1000 <= int(y) <= 2999:
+    return _calendar_prefix(int(y), int(mo) if mo else None, int(d) if d else None)
+
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")]
+    )
+    for m in names
+}
+_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ]\S*)?$")
+_DMY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+_MDY = re.compile(r"^([A-Za-z]+)\.?(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?,?\s+(\d{4})$")
+
+
+def month_number(text: str) -> int | None:
+    """1-12 for a month name, abbreviation or number, else None."""
+    t = text.strip().lower().rstrip(".")
+    if t.isdigit() and 1 <= int(t) <= 12:
+        return int(t)
+    return _MONTHS.get(t)
+
+
+def _read_date(year: str, month: int | None, day: str | None) -> str | None:
+    """A written date when every written part is valid (``_calendar_prefix``), else None."""
+    got = _calendar_prefix(int(year), month, int(day) if day else None)
+    written = 4 + (3 if month is not None else 0) + (3 if day else 0)
+    return got if got is not None and len(got) == written else None
+
+
+def iso_date(text: str | None) -> str | None:
+    """An ISO ``YYYY[-MM[-DD]]`` date from the spellings found in exported files (ISO, "5 Jan 2024",
+    "Jan 5, 2024", "March 2024", RFC 2822), or None if unreadable or not a real date."""
+    t = clean_ws(text)
+    if not t:
         return None
-    if mo is None or not 1 <= int(mo) <= 12:
-        return y
+    m = _ISO.match(t)
+    if m:
+        return _read_date(m.group(1), int(m.group(2)) if m.group(2) else None, m.group(3))
+    m = _DMY.match(t)
+    if m and month_number(m.group(2)):
+        return _read_date(m.group(3), month_number(m.group(2)), m.group(1))
+    m = _MDY.match(t)
+    if m and month_number(m.group(1)):
+        return _read_date(m.group(3), month_number(m.group(1)), m.group(2))
+    return _rfc2822(t)
+
+
+def _rfc2822(text: str) -> str | None:
+    """Date part (UTC) of an RFC 2822 timestamp such as ``Mon, 2 Apr 2007 19:18:42 GMT``."""
     try:
-        return _dt.date(int(y), int(mo), int(d)).isoformat() if d else f"{y}-{int(mo):02d}"
-    except ValueError:
-        return f"{y}-{int(mo):02d}"
+        dt = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(_dt.UTC)
+    return _calendar_prefix(dt.year, dt.month, dt.day)
 
 
 def paper_key(arxiv: str | None, doi_: str | None, title: str) -> str:

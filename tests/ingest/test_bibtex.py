@@ -8,15 +8,9 @@ import pytest
 
 from paperfeed.errors import InputError
 from paperfeed.ingest import bibtex
-from paperfeed.ingest.latex import (
-    arxiv_from_doi,
-    arxiv_version,
-    as_arxiv_id,
-    find_arxiv_id,
-    iso_date,
-    latex_to_text,
-)
+from paperfeed.ingest.latex import latex_to_text
 from paperfeed.models import Parsed, Rejected
+from paperfeed.normalize import arxiv_from_doi, arxiv_version, as_arxiv_id, find_arxiv_id, iso_date
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "formats"
 

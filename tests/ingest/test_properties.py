@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from paperfeed.errors import InputError
 from paperfeed.ingest import arxiv_atom, bibtex, csvfile, oai, pasted
 from paperfeed.ingest.detect import FORMATS, detect_format
-from paperfeed.ingest.latex import iso_date, latex_to_text
+from paperfeed.ingest.latex import latex_to_text
 from paperfeed.models import Note, Paper, Parsed, Rejected
+from paperfeed.normalize import iso_date
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -13,16 +13,9 @@ from lxml import etree
 
 from paperfeed.errors import InputError
 from paperfeed.ingest.base import Record
-from paperfeed.ingest.latex import (
-    arxiv_version,
-    as_arxiv_id,
-    clean_ws,
-    find_arxiv_id,
-    find_doi,
-    iso_date,
-    latex_to_text,
-)
+from paperfeed.ingest.latex import latex_to_text
 from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.normalize import arxiv_version, as_arxiv_id, clean_ws, find_arxiv_id, find_doi, iso_date
 
 __all__ = ["ATOM_NS", "ARXIV_NS", "parse", "parse_bytes", "parse_xml", "text_of", "total_results"]
 

@@ -17,7 +17,9 @@ from bibtexparser.bparser import BibTexParser
 
 from paperfeed.errors import InputError
 from paperfeed.ingest.base import Record
-from paperfeed.ingest.latex import (
+from paperfeed.ingest.latex import latex_to_text
+from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.normalize import (
     arxiv_from_doi,
     arxiv_version,
     as_arxiv_id,
@@ -25,10 +27,8 @@ from paperfeed.ingest.latex import (
     find_arxiv_id,
     find_doi,
     iso_date,
-    latex_to_text,
     month_number,
 )
-from paperfeed.models import Paper, Parsed, Rejected
 
 __all__ = ["parse", "split_authors"]
 

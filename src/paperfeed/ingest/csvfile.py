@@ -16,17 +16,9 @@ from collections.abc import Iterable, Iterator
 
 from paperfeed.errors import InputError
 from paperfeed.ingest.base import Record
-from paperfeed.ingest.latex import (
-    arxiv_from_doi,
-    arxiv_version,
-    as_arxiv_id,
-    clean_ws,
-    find_arxiv_id,
-    find_doi,
-    iso_date,
-    latex_to_text,
-)
+from paperfeed.ingest.latex import latex_to_text
 from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.normalize import arxiv_from_doi, arxiv_version, as_arxiv_id, clean_ws, find_arxiv_id, find_doi, iso_date
 
 __all__ = ["COLUMNS", "parse", "sniff_delimiter", "split_authors"]
 

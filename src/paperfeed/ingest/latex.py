@@ -1,33 +1,17 @@
-"""LaTeX-to-Unicode decoding plus small text helpers shared by the ingest parsers.
+"""LaTeX-to-Unicode decoding for the ingest parsers.
 
 ``latex_to_text`` turns BibTeX/arXiv-style LaTeX into plain Unicode: accents
 (``{\\"o}``, ``\\'e``, ``\\c{c}``), special letters (``\\ss``, ``{\\aa}``), dashes,
 TeX quotes, ``~`` and formatting commands (``\\emph{...}``). Grouping braces are
 dropped; math (``$...$``, ``\\(...\\)``) is kept verbatim, dollars included.
-The other helpers recognise arXiv ids, DOIs and dates in the spellings found in
-exported files. Everything here is pure and never raises on odd input.
+Pure; never raises on odd input. (arXiv ids, DOIs and dates are read in normalize.py.)
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
-__all__ = [
-    "ARXIV_ID_PATTERN",
-    "ARXIV_ID_RE",
-    "arxiv_from_doi",
-    "arxiv_version",
-    "as_arxiv_id",
-    "clean_ws",
-    "find_arxiv_id",
-    "find_doi",
-    "iso_date",
-    "latex_to_text",
-    "month_number",
-]
+__all__ = ["latex_to_text"]
 
 # --------------------------------------------------------------------- LaTeX
 
@@ -222,117 +206,3 @@ def latex_to_text(s: str) -> str:
     if not any(c in s for c in "\\{}$~-`'"):
         return s
     return _convert(s, 0)
-
-
-# -------------------------------------------------------------- text helpers
-
-ARXIV_ID_PATTERN = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
-"""Regex source for one arXiv id, new (2401.01234v2) or old style (hep-th/9901001)."""
-_ID_CORE = ARXIV_ID_PATTERN
-ARXIV_ID_RE = re.compile(rf"^{_ID_CORE}$")
-_ARXIV_REF = re.compile(
-    rf"(?:\barxiv\s*:\s*|arxiv\.org/(?:abs|pdf|html)/)({_ID_CORE})(?![\d])", re.IGNORECASE
-)
-_ARXIV_PREFIX = re.compile(r"^(?:arxiv\s*:\s*|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>{}]+)")
-_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
-
-
-def clean_ws(s: str | None) -> str:
-    """Collapse all runs of whitespace to one space and strip the ends."""
-    return " ".join(s.split()) if s else ""
-
-
-def find_arxiv_id(text: str) -> str | None:
-    """First arXiv id written as ``arXiv:ID`` or as an arxiv.org link in ``text``."""
-    m = _ARXIV_REF.search(text)
-    return m.group(1) if m else None
-
-
-def as_arxiv_id(value: str) -> str | None:
-    """``value`` as an arXiv id when the whole value is one (prefix/URL/.pdf allowed)."""
-    v = _ARXIV_PREFIX.sub("", value.strip())
-    v = v.removesuffix(".pdf").strip()
-    return v if ARXIV_ID_RE.match(v) else None
-
-
-def arxiv_version(arxiv_id: str | None) -> int | None:
-    """Version number from an id such as ``2401.01234v2``, else None."""
-    m = re.search(r"v(\d{1,4})$", arxiv_id or "")
-    return int(m.group(1)) if m else None
-
-
-def find_doi(text: str) -> str | None:
-    """First DOI (``10.xxxx/...``) in ``text``, e.g. inside a doi.org URL."""
-    m = _DOI.search(text)
-    return m.group(1).rstrip(".,;)") if m else None
-
-
-def arxiv_from_doi(doi: str | None) -> str | None:
-    """The arXiv id encoded in an arXiv DataCite DOI (10.48550/arXiv.ID)."""
-    m = _ARXIV_DOI.match(doi or "")
-    return as_arxiv_id(m.group(1)) if m else None
-
-
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")]
-    )
-    for m in names
-}
-_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ]\S*)?$")
-_DMY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
-_MDY = re.compile(r"^([A-Za-z]+)\.?(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?,?\s+(\d{4})$")
-
-
-def month_number(text: str) -> int | None:
-    """1-12 for a month name, abbreviation or number, else None."""
-    t = text.strip().lower().rstrip(".")
-    if t.isdigit() and 1 <= int(t) <= 12:
-        return int(t)
-    return _MONTHS.get(t)
-
-
-def _ymd(year: str, month: int | None, day: str | int | None) -> str | None:
-    """Format a date with as much precision as is valid."""
-    if not year.isdigit() or len(year) != 4:
-        return None
-    if not month or not 1 <= month <= 12:
-        return year if month is None else None
-    if day is None or day == "":
-        return f"{year}-{month:02d}"
-    if not 1 <= int(day) <= 31:
-        return None
-    return f"{year}-{month:02d}-{int(day):02d}"
-
-
-def iso_date(text: str | None) -> str | None:
-    """An ISO ``YYYY[-MM[-DD]]`` date from common spellings, or None if unreadable."""
-    t = clean_ws(text)
-    if not t:
-        return None
-    m = _ISO.match(t)
-    if m:
-        return _ymd(m.group(1), int(m.group(2)) if m.group(2) else None, m.group(3))
-    m = _DMY.match(t)
-    if m and month_number(m.group(2)):
-        return _ymd(m.group(3), month_number(m.group(2)), m.group(1))
-    m = _MDY.match(t)
-    if m and month_number(m.group(1)):
-        return _ymd(m.group(3), month_number(m.group(1)), m.group(2))
-    return _rfc2822(t)
-
-
-def _rfc2822(text: str) -> str | None:
-    """Date part (UTC) of an RFC 2822 timestamp such as ``Mon, 2 Apr 2007 19:18:42 GMT``."""
-    try:
-        dt = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC)
-    return dt.date().isoformat()

@@ -16,8 +16,9 @@ from lxml import etree
 from paperfeed.errors import InputError
 from paperfeed.ingest.arxiv_atom import children, join_lines, local, parse_xml, text_of
 from paperfeed.ingest.base import Record
-from paperfeed.ingest.latex import as_arxiv_id, clean_ws, iso_date, latex_to_text
+from paperfeed.ingest.latex import latex_to_text
 from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.normalize import as_arxiv_id, clean_ws, iso_date
 
 __all__ = ["OAI_NS", "parse", "parse_bytes", "resumption_token", "split_author_string"]
 

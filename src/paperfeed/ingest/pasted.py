@@ -25,15 +25,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from paperfeed.ingest.base import Record
-from paperfeed.ingest.latex import (
-    ARXIV_ID_PATTERN,
-    arxiv_version,
-    clean_ws,
-    find_arxiv_id,
-    iso_date,
-    latex_to_text,
-)
+from paperfeed.ingest.latex import latex_to_text
 from paperfeed.models import Note, Paper, Parsed, Rejected
+from paperfeed.normalize import ARXIV_ID_PATTERN, arxiv_version, clean_ws, find_arxiv_id, iso_date
 
 __all__ = ["LAYOUTS", "detect_layout", "parse"]
 
