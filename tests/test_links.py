@@ -39,3 +39,18 @@ def test_any_text_gives_clean_http_links_found_in_it(text: str) -> None:
         assert url.lower().startswith(("http://", "https://")) and url in text
         assert not url.endswith((".", ",", ";", ":", "]", "}", ">"))
         assert not any(c.isspace() for c in url)
+
+
+def test_one_order_of_reading_links_everywhere() -> None:
+    from paperfeed.cli.render import link
+    from paperfeed.links import best_link, page_and_pdf, paper_links
+
+    both = Paper(title="T", abstract="", doi="10.1234/x", url="https://example.org/t", arxiv_id="2401.01234")
+    assert list(paper_links(both)) == ["abs", "pdf", "doi", "url"]
+    assert best_link(both) == link(both) == "https://arxiv.org/abs/2401.01234"
+    assert page_and_pdf(both) == ("https://arxiv.org/abs/2401.01234", "https://arxiv.org/pdf/2401.01234")
+    no_arxiv = Paper(title="T", abstract="", doi="10.1234/x", url="https://example.org/t")
+    assert best_link(no_arxiv) == link(no_arxiv) == "https://doi.org/10.1234/x"  # DOI before the URL
+    assert page_and_pdf(no_arxiv) == ("https://doi.org/10.1234/x", None)
+    odd_url = Paper(title="T", abstract="", url="file:///home/me/t.pdf")
+    assert best_link(odd_url) is None and link(odd_url) == "" and paper_links(odd_url) == {}

@@ -9,7 +9,7 @@ from typing import TextIO
 
 import orjson
 
-from paperfeed.links import project_links
+from paperfeed.links import paper_links, project_links
 from paperfeed.models import Hit, Paper
 from paperfeed.normalize import ascii_fold
 
@@ -26,19 +26,6 @@ def paper_dict(p: Paper) -> dict:
         "journal_ref": p.journal_ref, "version": p.version, "sources": list(p.sources),
     }
     return d
-
-
-def paper_links(p: Paper) -> dict[str, str]:
-    """Where to read a paper: arXiv abstract and PDF, DOI, the source's URL."""
-    links = {}
-    if p.arxiv_id:
-        links["abs"] = f"https://arxiv.org/abs/{p.arxiv_id}"
-        links["pdf"] = f"https://arxiv.org/pdf/{p.arxiv_id}"
-    if p.doi:
-        links["doi"] = f"https://doi.org/{p.doi}"
-    if p.url and p.url.startswith(("https://", "http://")) and p.url not in links.values():
-        links["url"] = p.url
-    return links
 
 
 def paper_json(p: Paper, full: bool = False) -> dict:

@@ -1,4 +1,5 @@
-"""Code and project links found in a paper's abstract and comments (GitHub, GitLab, project pages)."""
+"""Where to read a paper (arXiv, DOI, its URL: one order everywhere), and the code and project links
+found in its abstract and comments (GitHub, GitLab, project pages)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,29 @@ CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "hugg
 """Hosts whose links are shown as "code"; any other link in the text is a "project" page."""
 _NOT_PROJECT = ("arxiv.org", "doi.org", "dx.doi.org", "creativecommons.org")
 MAX_LINKS = 4
+
+
+def paper_links(p: Paper) -> dict[str, str]:
+    """Where to read a paper, best first: arXiv abstract and PDF, DOI, the source's http(s) URL."""
+    links = {}
+    if p.arxiv_id:
+        links["abs"] = f"https://arxiv.org/abs/{p.arxiv_id}"
+        links["pdf"] = f"https://arxiv.org/pdf/{p.arxiv_id}"
+    if p.doi:
+        links["doi"] = f"https://doi.org/{p.doi}"
+    if p.url and p.url.startswith(("https://", "http://")) and p.url not in links.values():
+        links["url"] = p.url
+    return links
+
+
+def best_link(p: Paper) -> str | None:
+    """The one link to show for a paper: the first of paper_links (the PDF is never first)."""
+    return next((url for kind, url in paper_links(p).items() if kind != "pdf"), None)
+
+
+def page_and_pdf(p: Paper) -> tuple[str | None, str | None]:
+    """(page to read, PDF) URLs, for digests and feeds."""
+    return best_link(p), paper_links(p).get("pdf")
 
 
 def _clean(url: str) -> str:

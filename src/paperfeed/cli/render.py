@@ -5,16 +5,13 @@ from __future__ import annotations
 from rich.markup import escape
 
 from paperfeed.cli.common import console
+from paperfeed.links import best_link
 from paperfeed.models import Hit, Paper
 
 
 def link(p: Paper) -> str:
-    """The best web link for a paper."""
-    if p.arxiv_id:
-        return f"https://arxiv.org/abs/{p.arxiv_id}"
-    if p.doi:
-        return f"https://doi.org/{p.doi}"
-    return p.url or ""
+    """The best web link for a paper (links.best_link), or ''."""
+    return best_link(p) or ""
 
 
 def short_authors(p: Paper, n: int = 3) -> str:

@@ -16,7 +16,8 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from paperfeed.models import Hit, Paper
+from paperfeed.links import page_and_pdf
+from paperfeed.models import Hit
 
 ABSTRACT_CHARS = 700
 
@@ -54,15 +55,6 @@ def one_line(s: str, n: int | None = None) -> str:
     return s if n is None or len(s) <= n else s[: n - 1].rstrip() + "\u2026"
 
 
-def paper_links(p: Paper) -> tuple[str | None, str | None]:
-    """(abstract page, PDF) URLs: arXiv's when the paper has an id, else its URL or DOI link."""
-    if p.arxiv_id:
-        return f"https://arxiv.org/abs/{p.arxiv_id}", f"https://arxiv.org/pdf/{p.arxiv_id}"
-    if p.url:
-        return p.url, None
-    return (f"https://doi.org/{p.doi}" if p.doi else None), None
-
-
 def feedback_url(base: str | None, key: str, profile: str, action: str) -> str | None:
     """A link to the web app's paper page offering a like/dislike button (a GET there changes nothing)."""
     if not base:
@@ -81,7 +73,7 @@ def digest_items(hits: list[Hit], profile: str, web_url: str | None = None) -> l
         p = h.paper
         if p is None:
             continue
-        abs_url, pdf_url = paper_links(p)
+        abs_url, pdf_url = page_and_pdf(p)
         items.append(DigestItem(
             key=p.key, title=one_line(p.label), authors=one_line(_authors(p.authors)), date=p.date or "",
             categories=" ".join(p.categories[:4]), abstract=one_line(p.abstract, ABSTRACT_CHARS), why=one_line(h.why),

@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from paperfeed.delivery.digest import one_line, paper_links
+from paperfeed.delivery.digest import one_line
 from paperfeed.export import bibtex_entry
+from paperfeed.links import page_and_pdf
 from paperfeed.models import Hit
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -54,7 +55,7 @@ def atom_feed(hits: list[Hit], profile: str, self_url: str | None = None, now: d
 def _entry(feed: etree._Element, h: Hit, now: datetime) -> None:
     p = h.paper
     entry = _sub(feed, "entry")
-    abs_url, pdf_url = paper_links(p) if p else (None, None)
+    abs_url, pdf_url = page_and_pdf(p) if p else (None, None)
     _sub(entry, "id", abs_url if p and p.arxiv_id else f"urn:paperfeed:paper:{quote(h.key, safe=':')}")
     _sub(entry, "title", one_line(p.label if p else h.key))
     _sub(entry, "updated", _rfc3339((p.updated or p.date) if p else None, now))
@@ -84,7 +85,7 @@ def markdown_feed(hits: list[Hit], profile: str) -> str:
     lines = [f"# New papers for {_md(profile)}", ""]
     for i, h in enumerate(hits, 1):
         p = h.paper
-        abs_url, pdf_url = paper_links(p) if p else (None, None)
+        abs_url, pdf_url = page_and_pdf(p) if p else (None, None)
         title = _md(p.label if p else h.key)
         lines.append(f"{i}. **[{title}]({abs_url})**" if abs_url else f"{i}. **{title}**")
         meta = [_md(", ".join(p.authors[:6])) if p and p.authors else "", p.date if p and p.date else ""]

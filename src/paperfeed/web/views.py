@@ -8,8 +8,8 @@ from urllib.parse import quote, urlencode
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
-from paperfeed.export import bibtex_entry, paper_links
-from paperfeed.links import project_links
+from paperfeed.export import bibtex_entry
+from paperfeed.links import paper_links, project_links
 from paperfeed.web import mathtext
 
 TEMPLATES = Path(__file__).parent / "templates"
