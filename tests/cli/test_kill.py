@@ -61,7 +61,7 @@ def _wait_for_wal(wal: Path, proc: subprocess.Popen, timeout: float) -> None:
         time.sleep(0.005)
 
 
-def _wait_for_commit(db: Path, proc: subprocess.Popen, at_least: int, timeout: float) -> None:
+def _wait_for_commit(db: Path, proc: subprocess.Popen, at_least: int, timeout: float) -> bool:
     """Poll with a reader connection (WAL readers never block the writer) until a file is committed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -69,12 +69,23 @@ def _wait_for_commit(db: Path, proc: subprocess.Popen, at_least: int, timeout: f
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05)
             try:
                 if conn.execute("SELECT count(*) FROM papers").fetchone()[0] >= at_least:
-                    return
+                    return True
             finally:
                 conn.close()
         except sqlite3.OperationalError:
             pass  # not created or not migrated yet
         time.sleep(0.02)
+    return False
+
+
+def _wait_for_worker(tag: str, proc: subprocess.Popen, timeout: float) -> bool:
+    """Wait (a loaded machine starts processes slowly) until the ingest's parse worker runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _parse_workers(tag):
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _parse_workers(tag: str) -> list[int]:
@@ -130,9 +141,9 @@ def test_sigkill_during_ingest(tmp_path: Path, big_files: list[Path]) -> None:
     # 1. killed early, while the first file's transaction is open
     proc = subprocess.Popen(_ingest_cmd(db, big_files), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _wait_for_wal(Path(f"{db}-wal"), proc, timeout=20)
-    time.sleep(0.15)
     tag = str(big_files[0].parent)
-    assert _parse_workers(tag), "a file this big from a new source is parsed by a worker process"
+    assert _wait_for_worker(tag, proc, timeout=60), "a file this big from a new source is parsed by a worker process"
+    time.sleep(0.15)
     _kill(proc, tag)
     survived = _check_consistent(db)
     assert survived in {PER_FILE * k for k in range(FILES)}  # 0 or whole files
@@ -141,7 +152,7 @@ def test_sigkill_during_ingest(tmp_path: Path, big_files: list[Path]) -> None:
     if survived + PER_FILE < TOTAL:  # (a very fast machine may have committed files before the first kill)
         proc = subprocess.Popen(_ingest_cmd(db, big_files), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 env=env)
-        _wait_for_commit(db, proc, survived + PER_FILE, timeout=60)
+        assert _wait_for_commit(db, proc, survived + PER_FILE, timeout=300), "no further file was committed"
         time.sleep(0.1)
         _kill(proc, tag)
         survived = _check_consistent(db)
