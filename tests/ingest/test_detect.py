@@ -78,4 +78,9 @@ def test_binary_data_raises(head: str) -> None:
 
 
 def test_formats_tuple() -> None:
+    import paperfeed.ingest
+
     assert FORMATS == ("jsonl", "json", "bibtex", "atom", "oai", "csv", "tsv", "text")
+    assert FORMATS is paperfeed.ingest.FORMATS  # written once: every detected format has a parser
+    for fmt in FORMATS:
+        assert callable(paperfeed.ingest.get_parser(fmt))

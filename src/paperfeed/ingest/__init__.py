@@ -11,13 +11,15 @@ _PARSERS = {
     "jsonl": ("paperfeed.ingest.jsonl", "parse"),
     "json": ("paperfeed.ingest.jsonl", "parse_array"),
     "bibtex": ("paperfeed.ingest.bibtex", "parse"),
-    "csv": ("paperfeed.ingest.csvfile", "parse"),
-    "tsv": ("paperfeed.ingest.csvfile", "parse"),
     "atom": ("paperfeed.ingest.arxiv_atom", "parse"),
     "oai": ("paperfeed.ingest.oai", "parse"),
+    "csv": ("paperfeed.ingest.csvfile", "parse"),
+    "tsv": ("paperfeed.ingest.csvfile", "parse"),
     "text": ("paperfeed.ingest.pasted", "parse"),
 }
+"""Format name -> (module, function), imported on first use (the CLI starts without lxml or bibtexparser)."""
 FORMATS = tuple(_PARSERS)
+"""The input formats (``ingest --format``; detect.py returns one of them)."""
 
 
 def get_parser(fmt: str) -> Parser:

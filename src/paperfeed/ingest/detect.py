@@ -12,11 +12,10 @@ import re
 import unicodedata
 
 from paperfeed.errors import InputError
+from paperfeed.ingest import FORMATS
 from paperfeed.ingest.csvfile import COLUMNS, sniff_delimiter
 
 __all__ = ["FORMATS", "detect_format"]
-
-FORMATS = ("jsonl", "json", "bibtex", "atom", "oai", "csv", "tsv", "text")
 
 _BY_EXTENSION = {
     "jsonl": "jsonl", "ndjson": "jsonl", "json": "json", "bib": "bibtex", "bibtex": "bibtex",
