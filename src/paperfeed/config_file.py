@@ -109,6 +109,9 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "digest.limit": (_number(int, 1, 500), 20),
     "digest.days": (_number(int, 1, 3650), 7),
     "feed.days": (_number(int, 1, 36500), 7),
+    "feed.rerank_model": (_text, ""),  # a second-tier model id (rank/rerank.py); empty = one tier
+    "feed.rerank_top": (_number(int, 1, 1000), 50),
+    "feed.rerank_weight": (_number(float, 0, 100), 1.0),
     "smtp.host": (_text, "localhost"),
     "smtp.port": (_number(int, 1, 65535), 25),
     "smtp.tls": (_choice(TLS_MODES), "starttls"),

@@ -520,6 +520,18 @@ class Library(DeliveryMixin, ReadingMixin):
         rec = self.store.profile_record(prof_id)
         exclude = set(exclude) | self.store.delivered_ids(prof_id)
         emb = self.embedder(model_id)
-        ranker = FeedRanker(self.store, emb, self.vector_index(emb.model_id), self.lexical_index())
+        ranker = FeedRanker(self.store, emb, self.vector_index(emb.model_id), self.lexical_index(),
+                            self.second_tier())
         req = FeedRequest(rec, since, until, category, limit, frozenset(exclude))
         return ranker.rank(req)
+
+    def second_tier(self):
+        """The feed's second tier (config feed.rerank_model, rank/rerank.py) and its embedder, or None."""
+        from paperfeed.rank.rerank import Rerank
+
+        cfg = self.config()
+        model = cfg.get("feed.rerank_model")
+        if not model:
+            return None
+        emb = self.embedder(model)
+        return Rerank(emb.model_id, cfg.get("feed.rerank_top"), cfg.get("feed.rerank_weight")), emb

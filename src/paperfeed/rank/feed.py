@@ -13,7 +13,7 @@ from scipy import sparse
 from paperfeed import normalize
 from paperfeed.embed.base import paper_text
 from paperfeed.models import Hit, Paper
-from paperfeed.rank import recommend
+from paperfeed.rank import recommend, rerank
 
 PRESELECT_ABOVE = 50_000
 """With more candidates than this, score only the union of each profile row's nearest neighbours."""
@@ -38,9 +38,12 @@ class FeedRequest:
 class FeedRanker:
     """Ranks library papers for a profile record (see SqliteStore.profile_record)."""
 
-    def __init__(self, store, embedder, vector_index, lexical_index) -> None:
+    def __init__(self, store, embedder, vector_index, lexical_index,
+                 second: tuple[rerank.Rerank, object] | None = None) -> None:
         self.store, self.embedder = store, embedder
         self.vector_index, self.lexical_index = vector_index, lexical_index
+        self.second = second
+        """The second tier (see rank/rerank.py): its settings and its embedder, or None."""
 
     def signals(self, prof: dict) -> tuple[recommend.ProfileSignals, list[int]]:
         """Profile rows: own papers, liked papers, interests; plus the row ids used."""
@@ -63,9 +66,10 @@ class FeedRanker:
             sig.neg_dense = self._vectors(list(dis), dis)
         return sig, row_ids
 
-    def _vectors(self, ids: list[int], papers: dict[int, Paper]) -> np.ndarray:
-        """Stored vectors, embedding on the fly any paper that has none yet."""
-        emb = self.embedder
+    def _vectors(self, ids: list[int], papers: dict[int, Paper], emb=None) -> np.ndarray:
+        """Stored vectors (of ``emb``, by default the first tier's), embedding on the fly any paper
+        that has none yet (nothing is stored: a feed only reads)."""
+        emb = emb or self.embedder
         got = self.store.vectors_for(emb.model_id, ids, emb.dim)
         missing = [i for i in ids if i not in got]
         if missing:
@@ -108,7 +112,7 @@ class FeedRanker:
 
     def rank(self, req: FeedRequest, params: recommend.Params = recommend.DEFAULT) -> list[Hit]:
         """The ranked, diversified, explained feed."""
-        sig, _ = self.signals(req.profile)
+        sig, row_ids = self.signals(req.profile)
         if len(sig.dense) == 0:
             return []
         people, by_key = self._coauthor_keys(req.profile)
@@ -127,6 +131,9 @@ class FeedRanker:
         coauthored = self._coauthored(people, ids[np.isin(ids, by_key)]) if people else {}
         total = scored.score + boost + params.w_coauthor * (np.array([i in coauthored for i in ids.tolist()],
                                                                      dtype=np.float32) if coauthored else 0)
+        strong: dict[int, float] = {}
+        if self.second is not None:
+            total, strong = self._rerank(req.profile, row_ids, ids, total)
         order = np.argsort(-total, kind="stable")
         gains: list[float] = []
         picked = recommend.mmr(order, total, dense, req.limit, params.mmr_lambda, params.mmr_top, gains)
@@ -138,9 +145,27 @@ class FeedRanker:
                             coauthored.get(int(ids[j]), ()) if not boost[j] else ())
             # the score is the one that ordered the feed (relevance traded against diversity), so it
             # never rises down the list; the relevance alone is in the explanation
+            if j in strong:
+                why += f"; {self.second[1].model_id} similarity {strong[j]:.2f}"  # type: ignore[index, attr-defined]
             why += f"; relevance {float(total[j]):.3f}"
             hits.append(Hit(key=p.key, score=round(gain, 4), why=why, paper=p))
         return hits
+
+    def _rerank(self, prof: dict, row_ids: list[int], ids: np.ndarray,
+                total: np.ndarray) -> tuple[np.ndarray, dict[int, float]]:
+        """The second tier over the first stage's top candidates: new scores, and the second tier's
+        similarity by candidate index."""
+        assert self.second is not None
+        cfg, emb = self.second
+        picked = rerank.top_indices(total, cfg.top)
+        cand = [int(ids[j]) for j in picked]
+        papers = self.store.papers_map(list(dict.fromkeys(cand + row_ids)))
+        cand_vecs = self._vectors(cand, papers, emb)
+        prof_vecs = self._vectors(row_ids, papers, emb)
+        if prof["interests"].strip():
+            prof_vecs = np.vstack([prof_vecs, emb.embed_batch([prof["interests"]])])  # type: ignore[attr-defined]
+        fused, sim = rerank.fuse(total, picked, cand_vecs, prof_vecs, cfg)
+        return fused, {int(j): float(s) for j, s in zip(picked, sim, strict=True)}
 
     def _background(self, exclude: np.ndarray) -> np.ndarray:
         """Random library vectors as negatives for the feedback model."""
