@@ -525,6 +525,15 @@ class Library(DeliveryMixin, ReadingMixin):
         req = FeedRequest(rec, since, until, category, limit, frozenset(exclude))
         return ranker.rank(req)
 
+    def second_tier_ids(self, since: str | None, until: str | None = None) -> list[int]:
+        """What the second tier embeds: the window's papers and every profile's own and liked papers
+        (a day of arXiv CS is 500-1,000 papers; the whole library is left to the fast model)."""
+        ids = set(self.store.filter_ids(since, until).tolist())
+        for pid, _ in self.store.profile_rows():
+            rec = self.store.profile_record(pid)
+            ids.update(rec["paper_ids"], rec["liked_ids"])
+        return sorted(ids)
+
     def second_tier(self):
         """The feed's second tier (config feed.rerank_model, rank/rerank.py) and its embedder, or None."""
         from paperfeed.rank.rerank import Rerank

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from paperfeed.delivery.lock import LockedError, run_lock
+from paperfeed.embed import onnx_minilm
 
 
 def write_config(home: Path, arxiv, smtp_port: int, emails: dict[str, str]) -> None:
@@ -99,3 +100,26 @@ def test_daily_keeps_sentence_vectors_complete_once_they_were_asked_for(profiles
     assert second.exit_code == 0 and second.fetch[0].added == 6
     assert second.sentences == 6 and lib.count_pending_sentences() == 0
     assert "embedded 6 (+ sentences of 6)" in second.summary() and second.as_dict()["sentences"] == 6
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not onnx_minilm.weights_installed(), reason=f"{onnx_minilm.WEIGHTS_PACKAGE} is not installed")
+def test_daily_embeds_the_window_with_the_second_tier_and_digests_use_it(profiles, fakes, smtp, paperfeed_home):
+    lib = profiles
+    with fakes.FakeArxiv() as arxiv:
+        write_config(paperfeed_home, arxiv, smtp.port, {"jane": "jane@example.org"})
+        with (paperfeed_home / "config.toml").open("a", encoding="utf-8") as f:
+            f.write('[feed]\nrerank_model = "minilm-l6-int8"\nrerank_top = 3\n')
+        report = lib.daily(since="2026-05-01")
+        assert report.exit_code == 0, report.summary()
+        # the library's model is the hashing test model; the second tier (the real MiniLM) embeds the
+        # digest window (every paper here) and the profile papers, nothing more
+        assert report.second_tier == lib.store.count() == 40
+        assert lib.store.vector_models()["minilm-l6-int8"] == 40
+        assert "(second tier 40 in " in report.summary() and report.as_dict()["second_tier"] == 40
+        assert "embed_second" in report.seconds
+        assert len(smtp.messages) == 1
+        hits = lib.feed("bob", since="2026-05-01", limit=5)  # bob has no email: nothing was delivered to him
+        assert sum("minilm-l6-int8 similarity" in h.why for h in hits) >= 2
+        again = lib.daily(since="2026-05-01")
+    assert again.second_tier == 0 and "(second tier 0 in " in again.summary()

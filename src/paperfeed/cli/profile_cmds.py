@@ -243,6 +243,10 @@ def feed(lib: Library, name: str, since: str | None, until: str | None, days: in
         ids = lib.paper_ids(since, until, category).tolist()
         embed_with_progress(lib, None, as_json or fmt != "terminal", ids=ids)
         status["not_embedded"] = 0
+    second = lib.second_tier()
+    if second is not None and not no_embed:  # the second tier needs the window and the profile papers too
+        embed_with_progress(lib, second[1].model_id, as_json or fmt != "terminal",
+                            ids=lib.second_tier_ids(since, until))
     hits = lib.feed(name, since=since, until=until, category=category, limit=limit, all_dates=all_dates)
     quiet = as_json or fmt != "terminal"
     if status["not_embedded"] and not quiet:

@@ -25,6 +25,8 @@ class DailyReport:
     fetch: list[FetchReport] = field(default_factory=list)
     fetch_error: str | None = None
     embedded: int = 0
+    second_tier: int = 0
+    """Papers the feed's second tier (feed.rerank_model) embedded: the digest window and profile papers."""
     sentences: int = 0
     digests: list[DigestOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -38,7 +40,8 @@ class DailyReport:
     def as_dict(self) -> dict:
         """JSON shape."""
         return {"exit_code": self.exit_code, "summary": self.summary(), "fetch": [f.as_dict() for f in self.fetch],
-                "fetch_error": self.fetch_error, "embedded": self.embedded, "sentences": self.sentences,
+                "fetch_error": self.fetch_error, "embedded": self.embedded,
+                "second_tier": self.second_tier, "sentences": self.sentences,
                 "digests": [d.as_dict() for d in self.digests], "notes": self.notes, "seconds": self.seconds}
 
     def summary(self) -> str:
@@ -63,6 +66,8 @@ class DailyReport:
         head = "daily ok" if self.exit_code == EXIT_OK else "daily FAILED"
         tail = f"; {'; '.join(failed)}" if failed else ""
         embedded = f"embedded {self.embedded}" + (f" (+ sentences of {self.sentences})" if self.sentences else "")
+        if "embed_second" in self.seconds:
+            embedded += f" (second tier {self.second_tier} in {self.seconds['embed_second']:.1f}s)"
         return f"{head}: {fetched}; {embedded}; {digests}{tail}; {self.seconds.get('total', 0):.1f}s"
 
 
@@ -84,6 +89,12 @@ def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bo
     report.embedded = lib.embed_pending()
     report.sentences = lib.embed_sentences_kept_ahead()  # only if `embed --sentences` was ever run
     report.seconds["embed"] = time.perf_counter() - t1
+    second = lib.second_tier()
+    if second is not None:  # the stronger model embeds only what the digests rank and show
+        t = time.perf_counter()
+        window = lib.second_tier_ids(lib.digest_since(since, cfg))
+        report.second_tier = lib.embed_pending(second[1].model_id, ids=window)
+        report.seconds["embed_second"] = time.perf_counter() - t
     t2 = time.perf_counter()
     if not report.fetch_error:
         for name in sorted(cfg.emails):
