@@ -64,9 +64,14 @@ def eval_() -> None:
               "pooled (each author once).")
 @click.option("--resamples", default=2000, show_default=True, type=click.IntRange(100), help="Bootstrap resamples.")
 @click.option("--model", "model_id", default=None)
+@click.option("--rerank-model", default=None, help="Add the two-tier row: this model re-ranks the headline's top "
+              "(rank/rerank.py; only those papers are embedded with it).")
+@click.option("--rerank-top", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--rerank-weight", default=1.0, show_default=True, type=click.FloatRange(0))
 @json_option
 def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int, seeds: str, resamples: int,
-                 model_id: str | None, as_json: bool) -> None:
+                 model_id: str | None, rerank_model: str | None, rerank_top: int, rerank_weight: float,
+                 as_json: bool) -> None:
     """Author continuity: do an author's next papers reach the top 10 of a feed built from their earlier ones?
 
     \b
@@ -86,6 +91,7 @@ def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int
       paperfeed eval authors --data ../shared/data
       paperfeed eval authors --dev --seeds 13,14
       paperfeed eval authors --windows 2026-06-24..2026-06-30 --json
+      paperfeed eval authors --dev --authors 50 --rerank-model mpnet-base-int8 --rerank-top 30
     """
     from paperfeed.cli.progress import progress
     from paperfeed.eval import windows as W
@@ -99,7 +105,16 @@ def eval_authors(data: Path, windows_spec: str | None, dev: bool, n_authors: int
     cache = _cache("arxiv", model_id)
     _warm(cache, W.texts(W.tasks(docs, wins, n_authors, seed_list)), as_json)
     say = None if as_json else (lambda m: err_console.print(m))
-    res = W.run(docs, cache.get, wins, n_authors, seed_list, resamples=resamples, progress=say)
+    factory = W.standard_rankers
+    if rerank_model:
+        from paperfeed.embed.registry import get_embedder
+        from paperfeed.eval.rerank import with_second_tier
+        from paperfeed.rank.rerank import Rerank
+
+        strong = _cache("arxiv", rerank_model)
+        cfg = Rerank(get_embedder(rerank_model).model_id, rerank_top, rerank_weight)
+        factory = with_second_tier(factory, W.HEADLINE, strong.get, cfg, warm=lambda t: _warm(strong, t, as_json))
+    res = W.run(docs, cache.get, wins, n_authors, seed_list, rankers=factory, resamples=resamples, progress=say)
     res["kind"] = "development" if dev else "held-out"
     if as_json:
         print_json(res)
