@@ -146,8 +146,8 @@ def test_small_real_run(data_file: Callable[[str], Path]) -> None:
     res = windows.run(docs, emb.embed_batch, wins, n_authors=6, seeds=(13,), resamples=200)
     assert [w["window"] for w in res["windows"]] == [list(w) for w in wins]
     expected = {"arxiv-sanity (tfidf+svm)", "tfidf centroid", "dense centroid", "dense max-sim",
-                "paperfeed (default)", "paperfeed + co-authors (leaks)", "paperfeed + co-authors, own withheld",
-                "paperfeed + followed authors (leaks)"}
+                "paperfeed (default)", "paperfeed, feed order (MMR)", "paperfeed + co-authors (leaks)",
+                "paperfeed + co-authors, own withheld", "paperfeed + followed authors (leaks)"}
     for w in res["windows"]:
         assert 1 <= w["authors"] <= 6 and w["candidates"] > 20 and w["relevant"] >= w["authors"]
         assert set(w["results"]) == expected
