@@ -130,24 +130,30 @@ def test_evaluate_ties_keep_candidate_order() -> None:
                                                      zip(task.relevant, first_is_relevant, strict=True)]))
 
 
-def test_small_real_run(data_file: Callable[[str], Path]) -> None:
-    """The whole protocol on the first 3,000 records of one daily-listing file, over two windows."""
+def first_records(path: Path, n: int) -> list[Doc]:
+    """The first n records of a daily-listing file."""
     docs = []
-    with gzip.open(data_file("arxiv-cs-daily-dwdengwei.jsonl.gz"), "rb") as f:
+    with gzip.open(path, "rb") as f:
         for line in f:
             o = orjson.loads(line)
             docs.append(Doc(o["id"] or "", o["title"], o["abstract"], tuple(o["authors"]), tuple(o["categories"]),
                             o["date"]))
-            if len(docs) == 3000:
+            if len(docs) == n:
                 break
+    return docs
+
+
+def test_small_real_run(data_file: Callable[[str], Path]) -> None:
+    """The whole protocol on the first 3,000 records of one daily-listing file, over two windows."""
+    docs = first_records(data_file("arxiv-cs-daily-dwdengwei.jsonl.gz"), 3000)
     days = sorted({d.date for d in docs if d.date})
     wins = [(days[-8], days[-5]), (days[-4], days[-1])]
     emb = HashingEmbedder(dim=64)
     res = windows.run(docs, emb.embed_batch, wins, n_authors=6, seeds=(13,), resamples=200)
     assert [w["window"] for w in res["windows"]] == [list(w) for w in wins]
     expected = {"arxiv-sanity (tfidf+svm)", "tfidf centroid", "dense centroid", "dense max-sim",
-                "paperfeed (default)", "paperfeed + co-authors (leaks)", "paperfeed + co-authors, own withheld",
-                "paperfeed + followed authors (leaks)"}
+                "paperfeed (default)", "paperfeed, feed order (MMR)", "paperfeed + co-authors (leaks)",
+                "paperfeed + co-authors, own withheld", "paperfeed + followed authors (leaks)"}
     for w in res["windows"]:
         assert 1 <= w["authors"] <= 6 and w["candidates"] > 20 and w["relevant"] >= w["authors"]
         assert set(w["results"]) == expected
@@ -165,3 +171,30 @@ def test_small_real_run(data_file: Callable[[str], Path]) -> None:
         if "vs_baseline" in s:
             b = s["vs_baseline"]
             assert b["diff_lo"] <= b["diff"] + 1e-9 and b["diff"] <= b["diff_hi"] + 1e-9
+
+
+def test_feed_order_row_is_the_mmr_order_of_the_headline(data_file: Callable[[str], Path]) -> None:
+    from paperfeed.eval.authors import Features, feed_order_ranker, paperfeed_ranker
+    from paperfeed.rank import recommend
+
+    docs = first_records(data_file("arxiv-cs-daily-dwdengwei.jsonl.gz"), 3000)
+    days = sorted({d.date for d in docs if d.date})
+    task = build_task(docs, days[-4], days[-1], n_authors=4, seed=13)
+    f = Features(task, HashingEmbedder(dim=32).embed_batch)
+    base = paperfeed_ranker(f)
+    assert base(0) is base(0)  # scored once per author, shared by the rows built on it
+    p = recommend.Params(mmr_lambda=0.5, mmr_top=12)
+    feed = feed_order_ranker(f, base, p)
+    plain = feed_order_ranker(f, base, recommend.Params(mmr_lambda=1.0))
+    reordered = 0
+    for i in range(len(task.authors)):
+        rel = base(i)
+        order = np.argsort(-rel, kind="stable")
+        picks = recommend.mmr(order, rel, f.cand_dense, p.mmr_top, p.mmr_lambda, p.mmr_top)
+        got = np.argsort(-feed(i), kind="stable")
+        assert got[: len(picks)].tolist() == picks
+        assert sorted(got.tolist()) == list(range(len(rel)))  # every candidate, once
+        assert got[len(picks):].tolist() == [j for j in order.tolist() if j not in picks]  # the rest by relevance
+        assert np.argsort(-plain(i), kind="stable").tolist() == order.tolist()  # no diversity: the ranking itself
+        reordered += got.tolist() != order.tolist()
+    assert reordered  # diversity did move something

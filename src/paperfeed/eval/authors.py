@@ -8,6 +8,7 @@ Rankers see title + abstract (+ categories for paperfeed's ranker), never author
 
 from __future__ import annotations
 
+import functools
 import random
 import unicodedata
 from collections import Counter, defaultdict
@@ -158,11 +159,32 @@ def baseline_rankers(f: Features) -> dict[str, Ranker]:
 
 
 def paperfeed_ranker(f: Features, params: recommend.Params = recommend.DEFAULT) -> Ranker:
-    """The product's default ranker (recommend.score), recency off: the window is one week."""
+    """The product's default ranker (recommend.score), recency off: the window is one week.
+
+    Scores are kept per author, so the rows built on this one (co-authors, feed order) pay once."""
     p = recommend.Params(**{**params.__dict__, "w_recency": 0.0})
 
+    @functools.cache
     def rank(i: int) -> np.ndarray:
-        return recommend.score(f.signals(i), f.cand_dense, f.cand_lex, f.cand_cats, None, params=p).score
+        out = recommend.score(f.signals(i), f.cand_dense, f.cand_lex, f.cand_cats, None, params=p).score
+        out.flags.writeable = False
+        return out
+
+    return rank
+
+
+def feed_order_ranker(f: Features, base: Ranker, params: recommend.Params = recommend.DEFAULT) -> Ranker:
+    """The order the product's feed shows: ``base``'s relevance diversified by MMR over its top
+    ``mmr_top`` (recommend.mmr, as in rank/feed.py), the rest below in relevance order."""
+
+    def rank(i: int) -> np.ndarray:
+        rel = base(i)
+        order = np.argsort(-rel, kind="stable")
+        picked = recommend.mmr(order, rel, f.cand_dense, params.mmr_top, params.mmr_lambda, params.mmr_top)
+        full = np.r_[np.array(picked, dtype=np.int64), order[~np.isin(order, picked)]]
+        out = np.empty(len(rel), np.float64)
+        out[full] = -np.arange(len(rel), dtype=np.float64)
+        return out
 
     return rank
 

@@ -37,6 +37,8 @@ HELD_OUT_WINDOWS: tuple[Window, ...] = (
 
 BASELINE = "arxiv-sanity (tfidf+svm)"
 HEADLINE = "paperfeed (default)"
+FEED_ORDER = "paperfeed, feed order (MMR)"
+"""The headline's scores in the order the feed shows them (MMR over the top); the headline is the pure ranking."""
 COAUTHOR_WEIGHT = recommend.DEFAULT.w_coauthor
 """Weight of the co-author indicator, in the z-units of recommend.score (the product's value)."""
 
@@ -109,6 +111,7 @@ def standard_rankers(f: authors.Features, docs: list[Doc],
     f.prof_lex = lex.transform([d.text for p in f.task.profiles for d in p])
     rankers = authors.baseline_rankers(f)
     rankers[HEADLINE] = authors.paperfeed_ranker(f, params)
+    rankers[FEED_ORDER] = authors.feed_order_ranker(f, rankers[HEADLINE], params)
     rankers["paperfeed + co-authors (leaks)"] = coauthor_ranker(f, rankers[HEADLINE])
     rankers["paperfeed + co-authors, own withheld"] = coauthor_ranker(f, rankers[HEADLINE], withhold_own=True)
     rankers["paperfeed + followed authors (leaks)"] = authors.followed_authors_ranker(f, rankers[HEADLINE])

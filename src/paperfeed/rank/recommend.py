@@ -5,7 +5,10 @@ a candidate's evidence is its best match over those rows (a soft maximum), from 
 fused after per-view standardisation:
 
 - dense: cosine of sentence embeddings (topical similarity);
-- lexical: cosine of TF-IDF uni+bigram vectors (the specific vocabulary an author reuses).
+- lexical: cosine of TF-IDF uni+bigram vectors (the specific vocabulary an author reuses);
+- discriminative dense: a linear SVM on the embedding vectors, the profile's rows against the
+  candidates (arxiv-sanity's recipe, on dense vectors instead of TF-IDF): the directions that set
+  this profile apart from what else is in the pool, not only closeness to one of its papers.
 
 Then, optionally: agreement with the profile's arXiv categories, a per-profile linear model
 once there is feedback, a gentle recency prior, and MMR diversification of the top.
@@ -43,6 +46,12 @@ class Params:
     """Added to papers by a co-author of the profile's own papers (the owner excluded); see feed.py."""
     row_half_life_days: float = 0.0
     """Profile rows weigh exp(-age / this) in the soft maximum, age from the newest dated row; 0 = off."""
+    w_disc_dense: float = 0.5
+    """Weight of the linear SVM's standardised decision values (profile rows vs candidates); 0 = off."""
+    disc_c: float = 0.1
+    """The SVM's C (LinearSVC, squared hinge, balanced class weights)."""
+    disc_negatives: int = 2000
+    """At most this many candidates (a fixed-seed sample of them) are the SVM's negatives."""
 
 
 DEFAULT = Params()
@@ -155,6 +164,34 @@ def feedback_model(sig: ProfileSignals, background: np.ndarray, cand: np.ndarray
     return clf.decision_function(cand).astype(np.float32)
 
 
+DISLIKE_WEIGHT = 3.0
+"""Sample weight of a disliked paper among the negatives (an explicit no counts more than the pool)."""
+
+
+def discriminative_dense(sig: ProfileSignals, cand: np.ndarray, c: float = DEFAULT.disc_c,
+                         negatives: int = DEFAULT.disc_negatives, seed: int = 0) -> np.ndarray | None:
+    """Decision values of a linear SVM on dense vectors: profile rows (own, liked, interests) against
+    up to ``negatives`` candidates and the disliked papers. None without a profile row or a candidate.
+
+    The candidates that are truly relevant are among the negatives, as in arxiv-sanity (which trains
+    on the whole library); a small C keeps one of them from being learned away."""
+    if len(sig.dense) == 0 or len(cand) == 0:
+        return None
+    from sklearn.svm import LinearSVC
+
+    neg = cand
+    if len(cand) > negatives:
+        neg = cand[np.sort(np.random.default_rng(seed).choice(len(cand), negatives, replace=False))]
+    dis = sig.neg_dense if sig.neg_dense is not None else np.zeros((0, cand.shape[1]), np.float32)
+    x = np.vstack([sig.dense, dis, neg]).astype(np.float32, copy=False)
+    y = np.r_[np.ones(len(sig.dense)), np.zeros(len(dis) + len(neg))]
+    weights = np.r_[np.ones(len(sig.dense)), np.full(len(dis), DISLIKE_WEIGHT), np.ones(len(neg))]
+    # primal (dual=False): far more samples than the 384 dimensions, and the solution is unique
+    clf = LinearSVC(C=c, class_weight="balanced", dual=False, tol=1e-4, max_iter=1000)
+    clf.fit(x, y, sample_weight=weights)
+    return clf.decision_function(cand).astype(np.float32)
+
+
 def score(
     sig: ProfileSignals, cand_dense: np.ndarray, cand_lex: sparse.csr_matrix,
     cand_cats: Sequence[Sequence[str]] | None = None, cand_dates: Sequence[str | None] | None = None,
@@ -172,6 +209,10 @@ def score(
     lex, lex_row = soft_max_sim(l_sims, params.lex_temp, log_w if log_w is not None and len(log_w) == l_sims.shape[1]
                                 else None)
     total = params.w_dense * standardise(dense) + params.w_lex * standardise(lex)
+    if params.w_disc_dense and n:
+        disc = discriminative_dense(sig, cand_dense, params.disc_c, params.disc_negatives)
+        if disc is not None:
+            total += params.w_disc_dense * standardise(disc)
     if cand_cats is not None and params.w_cat and sig.categories:
         total += params.w_cat * standardise(category_affinity(sig.categories, cand_cats))
     if sig.neg_dense is not None and len(sig.neg_dense):
