@@ -171,6 +171,7 @@ def load_config(home: Path) -> Config:
 def _validate(key: str, value: Any, where: Path | str = "config") -> Any:
     if any(w in key.lower() for w in SECRET_WORDS):
         raise ConfigError(f"{where}: {key} must not be stored in config.toml; set {PASSWORD_ENV} instead")
+    check: Callable[[Any], Any]
     if _PROFILE_KEY.match(key):
         check = _email
     elif key in KEYS:

@@ -24,3 +24,11 @@ class NotFound(PaperfeedError):
 
 class ProfileTaken(PaperfeedError):
     """A profile name that belongs to another user (or to nobody, in login mode)."""
+
+
+class ReadOnlyStore(PaperfeedError):
+    """A write to a library opened read-only (a file without write permission, a read replica)."""
+
+
+class AlreadyDelivered(PaperfeedError):
+    """A paper recorded for a second live digest of the same profile (another run delivered it meanwhile)."""

@@ -39,7 +39,7 @@ class Library(DeliveryMixin):
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.store = store or open_store(settings.db_path)
+        self.store = store or open_store(settings.store_url)
         self._indexes: dict[str, tuple[str, object]] = {}
         self._lexical: tuple[str, object] | None = None
 
@@ -130,7 +130,7 @@ class Library(DeliveryMixin):
         emb = self.embedder(model_id)
         before = self.store.vector_state(emb.model_id)
         index = open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
-        done, new_ids, new_vecs = 0, [], []
+        done, new_ids, new_vecs = 0, list[int](), list[np.ndarray]()
         while True:
             rows = self.store.papers_missing_vectors(emb.model_id, batch * 8)
             if not rows:

@@ -9,16 +9,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from paperfeed.config_file import Config, ConfigError, load_config
 from paperfeed.delivery.daily import DailyReport, run_daily
 from paperfeed.delivery.digest import Digest, build_message, digest_items, new_message_id
-from paperfeed.delivery.lock import run_lock
 from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
 from paperfeed.models import Hit
 from paperfeed.sources.arxiv import ArxivClient
 from paperfeed.sources.harvest import EnrichReport, FetchReport, enrich, harvest_api, harvest_oai
+from paperfeed.store.base import Store
+
+if TYPE_CHECKING:
+    from paperfeed.config import Settings
 
 
 def _today() -> str:
@@ -27,6 +31,12 @@ def _today() -> str:
 
 class DeliveryMixin:
     """fetch_arxiv, enrich, digest, daily (mixed into Library)."""
+
+    settings: Settings
+    store: Store
+
+    _profile_id: Callable[[str], int]
+    feed: Callable[..., list[Hit]]
 
     # ---- configuration ------------------------------------------------------------
 
@@ -109,7 +119,7 @@ class DeliveryMixin:
         """Build a profile's digest; send and log it with ``send`` (under the run lock), else a dry run."""
         cfg = self.config()
         if send:
-            with run_lock(self.settings.home, "digest"):
+            with self.store.run_lock("digest", self.settings.home):
                 return self.send_digest_locked(name, cfg, limit, since, force, sender)
         self._profile_id(name)
         hits = self.digest_hits(name, limit, since, cfg)
@@ -189,6 +199,6 @@ class DeliveryMixin:
     def daily(self, since: str | None = None, client: ArxivClient | None = None, sender: Sender | None = None,
               fetch: bool = True) -> DailyReport:
         """fetch -> embed -> digests, under the run lock (LockedError if another run holds it)."""
-        with run_lock(self.settings.home, "daily"):
+        with self.store.run_lock("daily", self.settings.home):
             return run_daily(self, since=since, client=client, sender=sender, fetch=fetch)
 

@@ -48,7 +48,7 @@ def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
     app = create_app(lib.settings, library=lib, login_required=login)
     shown = f"[{host}]" if ":" in host else host
     mode = "login required" if login else "single-user, no login"
-    console.print(f"paperfeed serving {escape(str(lib.settings.db_path))} at http://{shown}:{port}/ ({mode})")
+    console.print(f"paperfeed serving {escape(lib.settings.store_url_shown)} at http://{shown}:{port}/ ({mode})")
     uvicorn.run(app, host=host, port=port, workers=1, log_level="warning")
 
 

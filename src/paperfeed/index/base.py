@@ -201,7 +201,7 @@ def commit_save(directory: Path, meta: IndexMeta) -> None:
     own = KIND_FILES[meta.kind]
     meta.files = {name: (directory / name).stat().st_size for name in own}
     text = json.dumps(asdict(meta), sort_keys=True, indent=1)
-    atomic_write(directory / META_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(directory / META_NAME, lambda tmp: None if tmp.write_text(text, encoding="utf-8") else None)
     for kind, names in KIND_FILES.items():
         if kind != meta.kind:
             for name in names:

@@ -50,7 +50,7 @@ def create_profile(
     check_profile_name(name)
     for k in keys:
         lib.get(k)  # unknown keys fail before the profile is claimed
-    if not user.sees_everything:
+    if user.user_id is not None:  # not single-user mode
         lib.accounts.claim_profile(name, user.user_id)
     return lib.create_profile(name, files=files, keys=keys, author=author or None, interests=interests or None)
 
