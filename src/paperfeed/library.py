@@ -13,6 +13,7 @@ from paperfeed import normalize
 from paperfeed.config import Settings
 from paperfeed.embed.base import paper_text
 from paperfeed.errors import NotFound, PaperfeedError
+from paperfeed.index.base import VectorIndex
 from paperfeed.index.factory import choose_kind, load_or_build, open_index
 from paperfeed.ingest.pipeline import IngestReport, ingest_file
 from paperfeed.library_delivery import DeliveryMixin
@@ -40,7 +41,7 @@ class Library(DeliveryMixin):
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.store_url)
-        self._indexes: dict[str, tuple[str, object]] = {}
+        self._indexes: dict[str, tuple[str, VectorIndex]] = {}
         self._lexical: tuple[str, object] | None = None
 
     def close(self) -> None:
@@ -129,7 +130,8 @@ class Library(DeliveryMixin):
         """
         emb = self.embedder(model_id)
         before = self.store.vector_state(emb.model_id)
-        index = open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
+        in_db = self.store.database_index(emb.model_id, emb.dim) is not None
+        index = None if in_db else open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
         done, new_ids, new_vecs = 0, list[int](), list[np.ndarray]()
         while True:
             rows = self.store.papers_missing_vectors(emb.model_id, batch * 8)
@@ -144,7 +146,9 @@ class Library(DeliveryMixin):
                 done += len(chunk)
                 if progress:
                     progress(len(chunk))
-        if done:
+        if done and in_db:  # a database index is current as soon as the vectors are stored
+            self.store.build_vector_index(emb.model_id, emb.dim)
+        elif done:
             self._update_index(emb, index, np.array(new_ids, dtype=np.int64), np.vstack(new_vecs))
         return done
 
@@ -200,13 +204,17 @@ class Library(DeliveryMixin):
             self._indexes.pop(emb.model_id, None)
             self.vector_index(emb.model_id)
 
-    def vector_index(self, model_id: str | None = None):
+    def vector_index(self, model_id: str | None = None) -> VectorIndex:
         """The current vector index for a model, rebuilt from stored vectors if missing or stale."""
         emb = self.embedder(model_id)
         state = self.store.vector_state(emb.model_id)
         cached = self._indexes.get(emb.model_id)
         if cached and cached[0] == state:
             return cached[1]
+        in_db = self.store.database_index(emb.model_id, emb.dim)
+        if in_db is not None:
+            self._indexes[emb.model_id] = (state, in_db)
+            return in_db
         index = load_or_build(self._index_dir(emb.model_id), emb.dim, emb.model_id, state,
                               lambda: self.store.load_vectors(emb.model_id, emb.dim))
         self._indexes[emb.model_id] = (state, index)

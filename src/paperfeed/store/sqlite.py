@@ -465,6 +465,13 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
                 out[pid] = np.frombuffer(blob, dtype=np.float32, count=dim)
         return out
 
+    def database_index(self, model_id: str, dim: int) -> None:
+        """None: a SQLite library's vector index is a file beside it (index/factory.py)."""
+        return None
+
+    def build_vector_index(self, model_id: str, dim: int) -> None:
+        """Nothing: Library builds and saves the file index."""
+
     def vector_models(self) -> dict[str, int]:
         """Models with stored vectors and how many each has."""
         return dict(self.conn.execute("SELECT model_id, count(*) FROM vectors GROUP BY model_id").fetchall())
