@@ -72,12 +72,23 @@ class Settings:
         return self.db_path.parent / f"{self.db_path.stem}-index"
 
 
+def _configured_store() -> str | None:
+    """store.url of config.toml in the home folder (`paperfeed config set store.url postgresql://...`)."""
+    path = default_home() / "config.toml"
+    if not path.is_file():
+        return None
+    from paperfeed.config_file import load_config
+
+    return load_config(default_home()).get("store.url") or None
+
+
 def load_settings(db: str | os.PathLike | None = None, model_id: str | None = None) -> Settings:
-    """Settings from --db, $PAPERFEED_DB, $PAPERFEED_HOME or the XDG default, in that order.
+    """Settings from --db, $PAPERFEED_DB, store.url of config.toml, $PAPERFEED_HOME or the XDG default,
+    in that order.
 
     A server URL never becomes a path: its home is $PAPERFEED_HOME (or the XDG default). A SQLite
     path's home is its folder unless $PAPERFEED_HOME is set."""
-    db = db or os.environ.get("PAPERFEED_DB")
+    db = db or os.environ.get("PAPERFEED_DB") or _configured_store()
     model_id = model_id or os.environ.get("PAPERFEED_MODEL")
     if db and is_server_url(db):
         return Settings(home=default_home(), store_url=str(db), model_id=model_id)

@@ -81,6 +81,16 @@ def _text(v: Any) -> str:
     return s
 
 
+def _store_url(v: Any) -> str:
+    s = _text(v)
+    if s.startswith(("postgresql://", "postgres://")):
+        from urllib.parse import urlsplit
+
+        if urlsplit(s).password:
+            raise ValueError("no password in config.toml: use PGPASSWORD or ~/.pgpass")
+    return s
+
+
 # key -> (validator, default)
 KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "fetch.categories": (_categories, []),
@@ -103,6 +113,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "smtp.timeout": (_number(float, 0.1, 600), 30.0),
     "smtp.cafile": (_text, ""),
     "web.base_url": (lambda v: _url(v) if v else "", ""),
+    "store.url": (_store_url, ""),
 }
 SECRET_WORDS = ("password", "secret", "token")
 _PROFILE_KEY = re.compile(r"^profiles\.(?P<name>.+)\.email$")

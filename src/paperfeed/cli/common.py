@@ -20,10 +20,11 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def db_option(f: Callable) -> Callable:
-    """--db PATH on a command (also accepted before the command name)."""
+    """--db PATH|URL on a command (also accepted before the command name)."""
     return click.option(
-        "--db", "db", type=click.Path(dir_okay=False), default=None,
-        help="Library database file (env PAPERFEED_DB; default in the XDG data directory).",
+        "--db", "db", type=str, default=None, metavar="PATH|URL",
+        help="Library: a SQLite file, sqlite:///PATH or postgresql://USER@HOST/DB (env PAPERFEED_DB, "
+             "config store.url; default: library.db in the XDG data directory).",
         expose_value=True,
     )(f)
 

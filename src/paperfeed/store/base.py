@@ -11,6 +11,7 @@ VectorStore        store/sqlite.py, store/sqlite_sentences.py  store/pg_vectors.
 ProfileStore       store/sqlite_profiles.py                    store/pg_profiles.py
 DeliveryStore      store/sqlite_delivery.py                    store/pg_delivery.py
 AccountStore       store/sqlite_users.py                       store/pg_users.py
+BulkStore          store/sqlite.py                             store/postgres.py
 =================  ==========================================  ==================================
 
 A method used outside store/ must be declared here; mypy (scripts/test.sh) checks every caller
@@ -180,7 +181,16 @@ class AccountStore(Transactional, Protocol):
     def claim_profile(self, name: str, user_id: int) -> bool: ...
 
 
-class Store(PaperStore, KeywordStore, VectorStore, ProfileStore, DeliveryStore, AccountStore, Protocol):
+class BulkStore(Transactional, Protocol):
+    """Whole tables (store/tables.py), for `paperfeed copy` between backends (paperfeed/copy.py)."""
+
+    def table_counts(self) -> dict[str, int]: ...
+    def table_rows(self, table: str, columns: Sequence[str], batch: int) -> Iterator[list[tuple]]: ...
+    def put_table_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None: ...
+    def finish_copy(self) -> None: ...
+
+
+class Store(PaperStore, KeywordStore, VectorStore, ProfileStore, DeliveryStore, AccountStore, BulkStore, Protocol):
     """Everything a library persists; what Library, the rankers, ingest and delivery are given."""
 
 

@@ -25,10 +25,11 @@ from paperfeed.store.pg_base import PgBase
 from paperfeed.store.pg_delivery import PgDeliveryMixin
 from paperfeed.store.pg_profiles import PgProfileMixin
 from paperfeed.store.pg_users import PgUserMixin
-from paperfeed.store.pg_vectors import PgVectorMixin
+from paperfeed.store.pg_vectors import PgVectorMixin, _array
 from paperfeed.store.rows import PaperRow, author_keys
 from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import now as _now
+from paperfeed.store.tables import TABLES, VECTOR_COLUMNS
 from paperfeed.store.tsquery import CONFIG, RANK_WEIGHTS, TSVECTOR_SQL, tsquery_text, tsvector_args
 
 PAPER_COLS = (
@@ -295,6 +296,43 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
             "AND s.source IN ('arxiv-api', 'arxiv-oai')) ORDER BY id LIMIT %s", (limit,),
         )
 
+    # ---- whole tables (paperfeed/copy.py) ----------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows in each table of store/tables.py."""
+        out = {}
+        for t, _ in TABLES:
+            row = self._one(f"SELECT count(*) FROM {t}")
+            out[t] = int(row[0]) if row else 0
+        return out
+
+    def table_rows(self, table: str, columns: Sequence[str], batch: int) -> Iterator[list[tuple]]:
+        """A table's rows in batches, streamed through a server-side cursor (vectors as float32 arrays)."""
+        vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor(name=f"copy_{table}") as cur:
+            cur.execute(f"SELECT {', '.join(columns)} FROM {table}")
+            while rows := cur.fetchmany(batch):
+                yield [tuple(_array(v) if i in vec else bytes(v) if isinstance(v, memoryview) else v
+                             for i, v in enumerate(r)) for r in rows]
+
+    def put_table_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert rows into a table as they are (papers get their tsvector; call in a transaction)."""
+        cols, marks = ", ".join(columns), ",".join(["%s"] * len(columns))
+        if table == "papers":
+            self._many(f"INSERT INTO papers({cols}, tsv) VALUES ({marks}, {TSVECTOR_SQL})",
+                       [(*r, *_tsv_of_row(columns, r)) for r in rows])
+            return
+        vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
+        if vec:
+            rows = [tuple(np.asarray(v, dtype=np.float32) if i in vec else v for i, v in enumerate(r)) for r in rows]
+        self._many(f"INSERT INTO {table}({cols}) VALUES ({marks})", rows)
+
+    def finish_copy(self) -> None:
+        """After put_table_rows: identity columns continue after the copied ids."""
+        for table in ("profiles", "digests", "users"):
+            self._run(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
+                      f"FROM {table}")
+
     # ---- keyword search ----------------------------------------------------------------------
 
     def search_fts(
@@ -328,6 +366,11 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
             found = self._one(f"SELECT count(*) FROM papers WHERE tsv @@ to_tsquery('{CONFIG}', %s)", (text,))
             cache[text] = int(found[0]) if found else 0
         return cache[text]
+
+
+def _tsv_of_row(columns: Sequence[str], row: tuple) -> tuple[str, str, str, str]:
+    c = {name: row[i] for i, name in enumerate(columns)}
+    return tsvector_args(c["title"], c["abstract"], c["authors"], c["categories"])
 
 
 def filters_sql(since: str | None, until: str | None, category: str | None) -> tuple[str, tuple]:

@@ -27,6 +27,7 @@ from paperfeed.store.sqlite_delivery import DeliveryStoreMixin
 from paperfeed.store.sqlite_profiles import ProfileStoreMixin
 from paperfeed.store.sqlite_sentences import SentenceStoreMixin
 from paperfeed.store.sqlite_users import UserStoreMixin
+from paperfeed.store.tables import TABLES, VECTOR_COLUMNS
 
 PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
@@ -471,6 +472,35 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
 
     def build_vector_index(self, model_id: str, dim: int) -> None:
         """Nothing: Library builds and saves the file index."""
+
+    # ---- whole tables (paperfeed/copy.py) ----------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows in each table of store/tables.py."""
+        return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t, _ in TABLES}
+
+    def table_rows(self, table: str, columns: Sequence[str], batch: int) -> Iterator[list[tuple]]:
+        """A table's rows in batches (vectors as float32 arrays)."""
+        cur = self.conn.execute(f"SELECT {', '.join(columns)} FROM {table}")
+        vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
+        while rows := cur.fetchmany(batch):
+            if vec:
+                rows = [tuple(np.frombuffer(v, dtype=np.float32) if i in vec else v for i, v in enumerate(r))
+                        for r in rows]
+            yield rows
+
+    def put_table_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert rows into a table as they are (call in a transaction)."""
+        vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
+        if vec:
+            rows = [tuple(np.ascontiguousarray(v, dtype=np.float32).tobytes() if i in vec else v
+                          for i, v in enumerate(r)) for r in rows]
+        self.conn.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                              rows)
+
+    def finish_copy(self) -> None:
+        """After put_table_rows: index the copied papers' text."""
+        self.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
 
     def vector_models(self) -> dict[str, int]:
         """Models with stored vectors and how many each has."""
