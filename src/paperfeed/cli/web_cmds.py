@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 
 import click
 from rich.markup import escape
@@ -26,8 +27,10 @@ def is_loopback(host: str) -> bool:
               help="Address to listen on; anything but loopback requires login.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--login", "force_login", is_flag=True, help="Require login even on 127.0.0.1.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each with its own connections; SQLite: WAL readers, one index file).")
 @with_library
-def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
+def serve(lib: Library, host: str, port: int, force_login: bool, workers: int) -> None:
     """Run the web app (search, papers, feeds, topic map, JSON API).
 
     \b
@@ -36,6 +39,7 @@ def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
     Examples:
       paperfeed serve
       paperfeed serve --host 0.0.0.0 --port 8080
+      paperfeed --db postgresql://paperfeed@dbhost/papers serve --host 0.0.0.0 --workers 4
     """
     import uvicorn
 
@@ -45,11 +49,23 @@ def serve(lib: Library, host: str, port: int, force_login: bool) -> None:
     if login and not lib.accounts.users():
         err_console.print("[yellow]warning:[/yellow] login is required but there are no users yet: "
                           "paperfeed user add NAME")
-    app = create_app(lib.settings, library=lib, login_required=login)
     shown = f"[{host}]" if ":" in host else host
     mode = "login required" if login else "single-user, no login"
-    console.print(f"paperfeed serving {escape(lib.settings.store_url_shown)} at http://{shown}:{port}/ ({mode})")
-    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning")
+    procs = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"paperfeed serving {escape(lib.settings.store_url_shown)} at http://{shown}:{port}/ ({mode}{procs})")
+    if workers == 1:
+        uvicorn.run(create_app(lib.settings, library=lib, login_required=login), host=host, port=port,
+                    workers=1, log_level="warning")
+        return
+    from paperfeed.web.app import worker_environment
+
+    # the indexes are brought up to date once here, so that the workers only read them
+    lib.vector_index()
+    lib.lexical_index()
+    lib.close()
+    os.environ.update(worker_environment(lib.settings, login))
+    uvicorn.run("paperfeed.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 @click.group()
