@@ -9,6 +9,7 @@ run, or at the first search). Sentence vectors are float16 matrices in bytea, as
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
@@ -19,6 +20,8 @@ from paperfeed.store.pg_base import PgBase
 HNSW_M = 16
 """HNSW graph degree (pgvector default); see docs/scaling.md for larger libraries."""
 HNSW_EF_CONSTRUCTION = 64
+BUILD_MEMORY = os.environ.get("PAPERFEED_PG_BUILD_MEMORY", "1GB")
+"""maintenance_work_mem while building an HNSW index (PAPERFEED_PG_BUILD_MEMORY)."""
 EF_SEARCH_MIN = 100
 """hnsw.ef_search at least this (the candidate list; pgvector returns at most this many without
 iterative scans, which are switched on so that k and filters beyond it still get k results)."""
@@ -159,6 +162,8 @@ class PgVectorIndex(SingleQuery):
             return
         with self.store.transaction():
             self.store._run("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.name,))
+            # the graph is built in memory up to this much (pgvector's default 64MB spills at ~50k vectors)
+            self.store._run("SELECT set_config('maintenance_work_mem', %s, true)", (BUILD_MEMORY,))
             self.store._run(
                 f"CREATE INDEX IF NOT EXISTS {self.name} ON vectors USING hnsw ({self._expr} vector_ip_ops) "
                 f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION}) WHERE model_id = {_lit(self.model_id)}"
