@@ -9,6 +9,7 @@ its syntax can come from a query.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from paperfeed.rank.query import Match, terms_of
@@ -24,10 +25,14 @@ TSVECTOR_SQL = (
 """The tsvector of a paper from tsvector_args(); four placeholders."""
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Text without diacritics (é -> e), lower-cased."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def tsvector_args(title: str, abstract: str, authors_json: str, categories: str) -> tuple[str, str, str, str]:
