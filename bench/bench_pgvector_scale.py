@@ -29,8 +29,10 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--m", type=int, default=16)
     ap.add_argument("--pg", default=None)
+    ap.add_argument("--kinds", default="vector,halfvec")
     args = ap.parse_args()
     import psycopg
+    from pgvector import HalfVector
     from pgvector.psycopg import register_vector
 
     url = args.pg
@@ -43,14 +45,14 @@ def main() -> None:
     exact = np.argsort(-(queries @ base.T), axis=1)[:, :10]
     with psycopg.connect(url, autocommit=True) as conn:
         register_vector(conn)
-        for kind in ("vector", "halfvec"):
+        for kind in args.kinds.split(","):
             conn.execute("DROP TABLE IF EXISTS scale_bench")
             conn.execute(f"CREATE TABLE scale_bench (id int PRIMARY KEY, v {kind}({args.dim}))")
             t = time.perf_counter()
             with conn.cursor().copy("COPY scale_bench (id, v) FROM STDIN WITH (FORMAT BINARY)") as cp:
                 cp.set_types(["int4", kind])
                 for i, v in enumerate(base):
-                    cp.write_row((i, v if kind == "vector" else v.astype(np.float16)))
+                    cp.write_row((i, v if kind == "vector" else HalfVector(v)))
             load = time.perf_counter() - t
             conn.execute("SET maintenance_work_mem = '2GB'")
             t = time.perf_counter()
@@ -62,7 +64,7 @@ def main() -> None:
                 conn.execute(f"SET hnsw.ef_search = {ef}")
                 lat, hits = [], 0
                 for q, truth in zip(queries, exact, strict=True):
-                    qv = q if kind == "vector" else q.astype(np.float16)
+                    qv = q if kind == "vector" else HalfVector(q)
                     t = time.perf_counter()
                     rows = conn.execute(f"SELECT id FROM scale_bench ORDER BY v <#> %s::{kind} LIMIT 10",
                                         (qv,)).fetchall()

@@ -21,6 +21,7 @@ from paperfeed.dedup import plan_writes
 from paperfeed.errors import PaperfeedError
 from paperfeed.models import Paper
 from paperfeed.rank.query import Match
+from paperfeed.store import tsquery
 from paperfeed.store.pg_base import PgBase
 from paperfeed.store.pg_delivery import PgDeliveryMixin
 from paperfeed.store.pg_profiles import PgProfileMixin
@@ -30,7 +31,7 @@ from paperfeed.store.rows import PaperRow, author_keys
 from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.tables import TABLES, VECTOR_COLUMNS
-from paperfeed.store.tsquery import CONFIG, RANK_WEIGHTS, TSVECTOR_SQL, tsquery_text, tsvector_args
+from paperfeed.store.tsquery import CONFIG, TSVECTOR_SQL, tsquery_text, tsvector_args
 
 PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
@@ -346,7 +347,7 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         where, args = filters_sql(since, until, category)
         where = where.replace("WHERE", "AND", 1)
         q = (
-            f"SELECT id, ts_rank('{RANK_WEIGHTS}', tsv, q, 1) AS s FROM papers, to_tsquery('{CONFIG}', %s) q "
+            f"SELECT id, {tsquery.RANK_SQL} AS s FROM papers, to_tsquery('{CONFIG}', %s) q "
             f"WHERE tsv @@ q {where} ORDER BY s DESC, id LIMIT %s"
         )
         return [(r[0], float(r[1])) for r in self._all(q, (text, *args, limit))]

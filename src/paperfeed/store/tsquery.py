@@ -18,6 +18,8 @@ CONFIG = "english"
 """Text-search configuration (Snowball English stemmer and stop words, like FTS5's porter tokenizer)."""
 RANK_WEIGHTS = "{0.17, 0.33, 0.33, 1.0}"
 """ts_rank weights of D (categories), C (authors), B (abstract), A (title): FTS5's bm25 weights 0.5/1/1/3, scaled."""
+RANK_SQL = f"ts_rank('{RANK_WEIGHTS}', tsv, q, 1)"
+"""The score of a matching paper: ts_rank with field weights, divided by 1 + log(length) (normalisation 1)."""
 TSVECTOR_SQL = (
     f"setweight(to_tsvector('{CONFIG}', %s), 'A') || setweight(to_tsvector('{CONFIG}', %s), 'B') || "
     f"setweight(to_tsvector('{CONFIG}', %s), 'C') || setweight(to_tsvector('{CONFIG}', %s), 'D')"
