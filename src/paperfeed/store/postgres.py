@@ -259,9 +259,18 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         return int(row[0]) if row else 0
 
     def count(self) -> int:
-        """Number of papers."""
-        row = self._one("SELECT count(*) FROM papers")
-        return int(row[0]) if row else 0
+        """Number of papers; remembered until the papers change (count(*) scans the table, and every
+        keyword search asks for it)."""
+        row = self._one("SELECT value FROM meta WHERE name = 'papers_generation'")
+        generation = row[0] if row else "0"
+        cached = getattr(self, "_count_cache", None)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        found = self._one("SELECT count(*) FROM papers")
+        n = int(found[0]) if found else 0
+        if getattr(self._local, "tx", None) is None:  # never what an uncommitted transaction sees
+            self._count_cache = (generation, n)
+        return n
 
     def stats(self) -> dict[str, Any]:
         """Counts by source, category and year, and missing fields."""
