@@ -37,6 +37,8 @@ PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
     "comments, journal_ref, version, sources"
 )
+EXACT_COUNT_MAX = 5_000
+"""count_fts counts exactly up to this many matches (by the planner's estimate), else estimates."""
 LOCK_PAPERS = 7_245_300_002
 """pg_advisory_xact_lock key held by a transaction that writes papers (dedup needs one writer)."""
 
@@ -373,9 +375,22 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
             cache.clear()
             self._fts_counts_generation = generation
         if text not in cache:
-            found = self._one(f"SELECT count(*) FROM papers WHERE tsv @@ to_tsquery('{CONFIG}', %s)", (text,))
-            cache[text] = int(found[0]) if found else 0
+            cache[text] = self._count_matches(text)
         return cache[text]
+
+    def _count_matches(self, text: str) -> int:
+        """Papers matching a tsquery: exact up to EXACT_COUNT_MAX, else the planner's estimate.
+
+        The callers want document frequencies to tell rare words from common ones; counting a common
+        word exactly reads tens of thousands of rows (0.1-0.7 s at 170k papers), while the estimate
+        from the tsvector column's statistics (ANALYZE, kept by autovacuum) is within a few percent."""
+        sql = f"SELECT 1 FROM papers WHERE tsv @@ to_tsquery('{CONFIG}', %s)"
+        plan = self._one(f"EXPLAIN (FORMAT JSON) {sql}", (text,))
+        estimate = int(plan[0][0]["Plan"]["Plan Rows"]) if plan else 0
+        if estimate > EXACT_COUNT_MAX:
+            return estimate
+        found = self._one(f"SELECT count(*) FROM ({sql} LIMIT {EXACT_COUNT_MAX * 4}) m", (text,))
+        return int(found[0]) if found else 0
 
 
 def _tsv_of_row(columns: Sequence[str], row: tuple) -> tuple[str, str, str, str]:
