@@ -93,7 +93,9 @@ class PaperStore(Transactional, Protocol):
 
 class KeywordStore(Transactional, Protocol):
     """Full-text search over title, abstract, authors and categories. The caller passes a parsed
-    ``rank.query.Match``; each backend renders it (FTS5 MATCH, tsquery)."""
+    ``rank.query.Match``; each backend renders it (FTS5 MATCH, tsquery). ``count_fts`` is a document
+    frequency for telling rare words from common ones: exact in SQLite; in PostgreSQL exact up to
+    5,000 matches and the planner's estimate (within a few percent) above."""
 
     def search_fts(
         self, match: Match, limit: int, since: str | None = None, until: str | None = None,
