@@ -57,9 +57,10 @@ class PgBase:
         with self.pool.connection() as conn:
             yield conn
 
-    def _all(self, sql: str, args: Sequence | dict = ()) -> list[tuple]:
+    def _all(self, sql: str, args: Sequence | dict = (), binary: bool = False) -> list[tuple]:
+        """All rows; ``binary`` asks for binary results (vectors arrive as raw float32, not text to parse)."""
         with self._conn() as c:
-            return c.execute(sql, args).fetchall()
+            return c.execute(sql, args, binary=binary).fetchall()
 
     def _one(self, sql: str, args: Sequence | dict = ()) -> tuple | None:
         with self._conn() as c:

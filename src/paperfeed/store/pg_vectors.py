@@ -80,7 +80,8 @@ class PgVectorMixin(PgBase):
     def load_vectors(self, model_id: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """All current vectors of a model as (ids int64, matrix float32 (n, dim))."""
         rows = self._all("SELECT v.paper_id, v.vec FROM vectors v JOIN papers p ON p.id = v.paper_id "
-                         "WHERE v.model_id = %s AND v.text_hash = p.text_hash ORDER BY v.paper_id", (model_id,))
+                         "WHERE v.model_id = %s AND v.text_hash = p.text_hash ORDER BY v.paper_id", (model_id,),
+                         binary=True)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         mat = np.vstack([_array(r[1]) for r in rows]) if rows else np.zeros((0, dim), np.float32)
         return ids, mat
@@ -89,7 +90,7 @@ class PgVectorMixin(PgBase):
         """Current vectors for some row ids."""
         rows = self._all("SELECT v.paper_id, v.vec FROM vectors v JOIN papers p ON p.id = v.paper_id "
                          "WHERE v.model_id = %s AND v.text_hash = p.text_hash AND v.paper_id = ANY(%s)",
-                         (model_id, [int(i) for i in ids]))
+                         (model_id, [int(i) for i in ids]), binary=True)
         return {pid: _array(v) for pid, v in rows}
 
     def database_index(self, model_id: str, dim: int) -> PgVectorIndex:
