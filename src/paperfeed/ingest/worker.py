@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
@@ -58,7 +58,7 @@ def worth_it(path: str, fmt: str) -> bool:
         return False
 
 
-def prepared_batches(path: str, fmt: str, source: str, batch: int) -> Iterator[list[Rejected | Prepared]]:
+def prepared_batches(path: str, fmt: str, source: str, batch: int) -> Generator[list[Rejected | Prepared]]:
     """Batches of the file's records, read, parsed and normalised by a worker process."""
     import paperfeed
 

@@ -11,9 +11,12 @@ import numpy as np
 from scipy import sparse
 
 from paperfeed import normalize
-from paperfeed.embed.base import paper_text
+from paperfeed.embed.base import Embedder, paper_text
+from paperfeed.index.base import VectorIndex
 from paperfeed.models import Hit, Paper
 from paperfeed.rank import recommend
+from paperfeed.rank.lexical_index import LexicalIndex
+from paperfeed.store.base import Store
 
 PRESELECT_ABOVE = 50_000
 """With more candidates than this, score only the union of each profile row's nearest neighbours."""
@@ -38,7 +41,8 @@ class FeedRequest:
 class FeedRanker:
     """Ranks library papers for a profile record (see SqliteStore.profile_record)."""
 
-    def __init__(self, store, embedder, vector_index, lexical_index) -> None:
+    def __init__(self, store: Store, embedder: Embedder, vector_index: VectorIndex,
+                 lexical_index: LexicalIndex) -> None:
         self.store, self.embedder = store, embedder
         self.vector_index, self.lexical_index = vector_index, lexical_index
 

@@ -1,5 +1,5 @@
-"""Reading tables of the SQLite store: reading list, tags, alerts (saved searches), feed tokens and
-each user's default profile (migration 13). Callers wrap writes in ``transaction()``.
+"""Reading tables of the SQLite store (store/base.py ReadingStore): reading list, tags, alerts (saved
+searches), feed tokens and each user's default profile (migration 10). Callers wrap writes in ``transaction()``.
 """
 
 from __future__ import annotations
