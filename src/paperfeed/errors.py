@@ -79,6 +79,7 @@ def operator_error(exc: BaseException, db_path: os.PathLike[str] | str,
                                      "everything stored before it is kept")
         return None
     if isinstance(exc, OSError) and exc.errno in _OS_CAUSES:
-        path = exc.filename if exc.filename is not None else (Path(folder) if folder is not None else Path(db_path).parent)
+        where = Path(folder) if folder is not None else Path(db_path).parent
+        path = exc.filename if exc.filename is not None else where
         return OperatorError(f"{path}: {_OS_CAUSES[exc.errno]}")
     return None

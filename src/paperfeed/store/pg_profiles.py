@@ -40,11 +40,28 @@ class PgProfileMixin(PgBase):
         """Delete a profile and its feedback; papers stay in the library."""
         return self._run("DELETE FROM profiles WHERE name = %s", (name,)) > 0
 
-    def add_profile_papers(self, profile_id: int, paper_ids: Iterable[int]) -> int:
-        """Make papers the profile's own; returns how many were new."""
+    def add_profile_papers(self, profile_id: int, paper_ids: Iterable[int], origin: str = "",
+                           detail: str = "") -> int:
+        """Make papers the profile's own, noting why (origin, detail); returns how many were new.
+
+        A paper already in the profile keeps the reason it was first added for."""
         ids = [int(i) for i in dict.fromkeys(paper_ids)]
-        return self._run("INSERT INTO profile_papers(profile_id, paper_id) SELECT %s, unnest(%s::bigint[]) "
-                         "ON CONFLICT DO NOTHING", (profile_id, ids)) if ids else 0
+        if not ids:
+            return 0
+        with self.transaction():
+            added = self._run(
+                "INSERT INTO profile_papers(profile_id, paper_id, origin, detail, added_at) "
+                "SELECT %s, unnest(%s::bigint[]), %s, %s, %s ON CONFLICT DO NOTHING",
+                (profile_id, ids, origin, detail, _now()))
+            if origin:  # papers added before provenance was recorded get this one
+                self._run("UPDATE profile_papers SET origin = %s, detail = %s WHERE profile_id = %s "
+                          "AND paper_id = ANY(%s) AND origin = ''", (origin, detail, profile_id, ids))
+        return added
+
+    def profile_paper_origins(self, profile_id: int) -> dict[int, tuple[str, str]]:
+        """Why each of a profile's papers is in it: paper id -> (origin, detail)."""
+        rows = self._all("SELECT paper_id, origin, detail FROM profile_papers WHERE profile_id = %s", (profile_id,))
+        return {pid: (origin, detail) for pid, origin, detail in rows}
 
     def remove_profile_papers(self, profile_id: int, paper_ids: Iterable[int]) -> int:
         """Remove papers from a profile (not from the library)."""

@@ -22,8 +22,9 @@ class PgUserMixin(PgBase):
         return int(row[0])
 
     def user_by_name(self, name: str) -> UserRow | None:
-        """The user with this name, or None."""
-        row = self._one("SELECT id, name, password_hash, created_at FROM users WHERE name = %s", (name,))
+        """The user with this name, ignoring (ASCII) case as SQLite's NOCASE does, or None; an exact match first."""
+        row = self._one("SELECT id, name, password_hash, created_at FROM users WHERE lower(name) = lower(%s) "
+                        "ORDER BY name = %s DESC LIMIT 1", (name, name))
         return UserRow(*row) if row else None
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:

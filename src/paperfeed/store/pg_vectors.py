@@ -27,7 +27,9 @@ EF_SEARCH_MIN = 100
 iterative scans, which are switched on so that k and filters beyond it still get k results)."""
 
 _STALE = ("FROM papers p LEFT JOIN {t} x ON x.paper_id = p.id AND x.model_id = %s "
-          "WHERE x.paper_id IS NULL OR x.text_hash != p.text_hash")
+          "WHERE (x.paper_id IS NULL OR x.text_hash != p.text_hash)")
+NEWEST_FIRST = "ORDER BY p.date DESC NULLS LAST, p.id DESC"
+"""Papers to embed come newest first (undated last), as in SQLite: a feed over recent papers works early."""
 
 
 def _lit(s: str) -> str:
@@ -44,14 +46,18 @@ def _array(v: object) -> np.ndarray:
 class PgVectorMixin(PgBase):
     """Paper and sentence vectors (mixed into PostgresStore)."""
 
-    def papers_missing_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
-        """Up to ``limit`` (id, title, abstract, text_hash) whose vector is missing or stale."""
-        return self._all(f"SELECT p.id, p.title, p.abstract, p.text_hash {_STALE.format(t='vectors')} "
-                         "ORDER BY p.id LIMIT %s", (model_id, limit))
+    def papers_missing_vectors(self, model_id: str, limit: int,
+                               ids: Sequence[int] | None = None) -> list[tuple[int, str, str, str]]:
+        """Up to ``limit`` (id, title, abstract, text_hash) whose vector is missing or stale, newest first;
+        ``ids`` restricts it to those papers."""
+        among, args = ("AND p.id = ANY(%s) ", [[int(i) for i in ids]]) if ids is not None else ("", [])
+        return self._all(f"SELECT p.id, p.title, p.abstract, p.text_hash {_STALE.format(t='vectors')} {among}"
+                         f"{NEWEST_FIRST} LIMIT %s", (model_id, *args, limit))
 
-    def count_missing_vectors(self, model_id: str) -> int:
-        """How many papers need (re-)embedding for this model."""
-        row = self._one(f"SELECT count(*) {_STALE.format(t='vectors')}", (model_id,))
+    def count_missing_vectors(self, model_id: str, ids: Sequence[int] | None = None) -> int:
+        """How many papers (of ``ids``, if given) need (re-)embedding for this model."""
+        among, args = ("AND p.id = ANY(%s)", [[int(i) for i in ids]]) if ids is not None else ("", [])
+        row = self._one(f"SELECT count(*) {_STALE.format(t='vectors')} {among}", (model_id, *args))
         return int(row[0]) if row else 0
 
     def put_vectors(self, model_id: str, rows: Sequence[tuple[int, str]], vecs: np.ndarray) -> None:
@@ -124,7 +130,7 @@ class PgVectorMixin(PgBase):
     def papers_missing_sentence_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
         """Up to ``limit`` (id, title, abstract, text_hash) whose sentence vectors are missing or stale."""
         return self._all(f"SELECT p.id, p.title, p.abstract, p.text_hash {_STALE.format(t='sentence_vectors')} "
-                         "ORDER BY p.id LIMIT %s", (model_id, limit))
+                         f"{NEWEST_FIRST} LIMIT %s", (model_id, limit))
 
     def count_missing_sentence_vectors(self, model_id: str) -> int:
         """How many papers need their sentence vectors (re-)computed for this model."""

@@ -25,13 +25,14 @@ from paperfeed.store import tsquery
 from paperfeed.store.pg_base import PgBase
 from paperfeed.store.pg_delivery import PgDeliveryMixin
 from paperfeed.store.pg_profiles import PgProfileMixin
+from paperfeed.store.pg_reading import PgReadingMixin
 from paperfeed.store.pg_users import PgUserMixin
 from paperfeed.store.pg_vectors import PgVectorMixin, _array
 from paperfeed.store.rows import PaperRow, author_keys
 from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.tables import TABLES, VECTOR_COLUMNS
-from paperfeed.store.tsquery import CONFIG, TSVECTOR_SQL, tsquery_text, tsvector_args
+from paperfeed.store.tsquery import CONFIG, tsquery_text
 
 PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
@@ -65,8 +66,8 @@ def open_postgres(url: str) -> PostgresStore:
     return PostgresStore(url)
 
 
-class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin, PgBase):
-    """Papers, vectors, profiles, delivery and accounts in one PostgreSQL database."""
+class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin, PgReadingMixin, PgBase):
+    """Papers, vectors, profiles, delivery, accounts and reading state in one PostgreSQL database."""
 
     # ---- papers: writing ------------------------------------------------------------------
 
@@ -116,8 +117,8 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         self._many(
             "INSERT INTO papers(arxiv_id, doi, title_key, title, abstract, authors, categories, date, "
             "updated, venue, url, comments, journal_ref, version, sources, content_hash, text_hash, "
-            f"key, added_at, modified_at, id, tsv) VALUES ({','.join(['%s'] * 21)}, {TSVECTOR_SQL})",
-            [(*r.values, p.key, now, now, pid, *_tsv_args(r.values)) for pid, (p, r) in new.items()],
+            f"key, added_at, modified_at, id) VALUES ({','.join(['%s'] * 21)})",
+            [(*r.values, p.key, now, now, pid) for pid, (p, r) in new.items()],
         )
         self._many("INSERT INTO paper_authors(author_key, paper_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                    [(k, pid) for pid, (_, r) in new.items() for k in r.author_keys])
@@ -127,8 +128,8 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         self._run(
             "UPDATE papers SET arxiv_id=%s, doi=%s, title_key=%s, title=%s, abstract=%s, authors=%s, "
             "categories=%s, date=%s, updated=%s, venue=%s, url=%s, comments=%s, journal_ref=%s, version=%s, "
-            f"sources=%s, content_hash=%s, text_hash=%s, modified_at=%s, tsv={TSVECTOR_SQL} WHERE id=%s",
-            (*vals, _now(), *_tsv_args(vals), pid),
+            "sources=%s, content_hash=%s, text_hash=%s, modified_at=%s WHERE id=%s",
+            (*vals, _now(), pid),
         )
         self._run("DELETE FROM paper_authors WHERE paper_id = %s", (pid,))
         self._many("INSERT INTO paper_authors(author_key, paper_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
@@ -232,6 +233,10 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         rows = self._all(f"SELECT id FROM papers {where}", args)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def paper_dates(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """Date of each row id."""
+        return dict(self._all("SELECT id, date FROM papers WHERE id = ANY(%s)", (_ints(ids),)))
+
     def ids_by_author_key(self, key: str) -> list[int]:
         """Papers with an author whose matching key equals ``key``."""
         return [r[0] for r in self._all("SELECT paper_id FROM paper_authors WHERE author_key = %s ORDER BY paper_id",
@@ -328,12 +333,8 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
                              for i, v in enumerate(r)) for r in rows]
 
     def put_table_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-        """Insert rows into a table as they are (papers get their tsvector; call in a transaction)."""
+        """Insert rows into a table as they are (the server computes papers' tsvector; call in a transaction)."""
         cols, marks = ", ".join(columns), ",".join(["%s"] * len(columns))
-        if table == "papers":
-            self._many(f"INSERT INTO papers({cols}, tsv) VALUES ({marks}, {TSVECTOR_SQL})",
-                       [(*r, *_tsv_of_row(columns, r)) for r in rows])
-            return
         vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
         if vec:
             rows = [tuple(np.asarray(v, dtype=np.float32) if i in vec else v for i, v in enumerate(r)) for r in rows]
@@ -341,7 +342,7 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
 
     def finish_copy(self) -> None:
         """After put_table_rows: identity columns continue after the copied ids."""
-        for table in ("profiles", "digests", "users"):
+        for table in ("profiles", "digests", "users", "alerts"):
             self._run(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
                       f"FROM {table}")
 
@@ -393,11 +394,6 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         return int(found[0]) if found else 0
 
 
-def _tsv_of_row(columns: Sequence[str], row: tuple) -> tuple[str, str, str, str]:
-    c = {name: row[i] for i, name in enumerate(columns)}
-    return tsvector_args(c["title"], c["abstract"], c["authors"], c["categories"])
-
-
 def filters_sql(since: str | None, until: str | None, category: str | None) -> tuple[str, tuple]:
     """WHERE clause (%s placeholders) and arguments for date range and category filters."""
     conds: list[str] = []
@@ -412,11 +408,6 @@ def filters_sql(since: str | None, until: str | None, category: str | None) -> t
         conds.append("(' ' || categories || ' ') LIKE %s")
         args.append(f"% {category} %")
     return ("WHERE " + " AND ".join(conds)) if conds else "", tuple(args)
-
-
-def _tsv_args(vals: tuple) -> tuple[str, str, str, str]:
-    """The tsvector texts of a rows.values tuple (title, abstract, authors JSON, categories)."""
-    return tsvector_args(vals[3], vals[4], vals[5], vals[6])
 
 
 def _ints(ids: Sequence[int]) -> list[int]:

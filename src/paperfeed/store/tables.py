@@ -15,7 +15,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("sentence_vectors", ("paper_id", "model_id", "text_hash", "n", "vecs")),
     ("users", ("id", "name", "password_hash", "created_at")),
     ("profiles", ("id", "name", "interests", "authors", "email", "created_at", "owner_id")),
-    ("profile_papers", ("profile_id", "paper_id")),
+    ("profile_papers", ("profile_id", "paper_id", "origin", "detail", "added_at")),
     ("feedback", ("profile_id", "paper_id", "value", "at")),
     ("mutes", ("profile_id", "kind", "value")),
     ("digests", ("id", "profile_id", "channel", "status", "message_id", "recipient", "subject", "created_at",
@@ -24,6 +24,11 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("fetch_cursors", ("source", "value", "updated_at")),
     ("sessions", ("token_hash", "user_id", "csrf_token", "created_at", "expires_at")),
     ("api_tokens", ("token_hash", "user_id", "name", "created_at")),
+    ("reading_list", ("profile_id", "paper_id", "added_at")),
+    ("paper_tags", ("profile_id", "paper_id", "tag", "added_at")),
+    ("alerts", ("id", "profile_id", "name", "query", "after_id", "token", "created_at")),
+    ("feed_tokens", ("profile_id", "token", "created_at")),
+    ("default_profiles", ("user_id", "profile_id")),
 ]
 VECTOR_COLUMNS = {("vectors", "vec")}
 """float32 vectors: a BLOB in SQLite, a pgvector value in PostgreSQL; numpy arrays in between."""

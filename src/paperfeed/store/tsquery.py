@@ -2,9 +2,10 @@
 
 The tsvector gives each field a weight (title A, abstract B, authors C, categories D), so a field
 restriction is a weight label: ``au:"Jane Doe"`` becomes ``jane:C <-> doe:C``. Text is folded
-(diacritics removed, as FTS5's remove_diacritics does) in Python on both sides, since the
-``unaccent`` extension is not everywhere. Only word characters reach to_tsquery, so no operator of
-its syntax can come from a query.
+(diacritics removed, as FTS5's remove_diacritics does; the ``unaccent`` extension is not everywhere):
+queries here by ``fold``, papers by the server's ``paperfeed_fold`` (the same NFKD and combining-mark
+ranges) in the generated column of pg_migrations step 11. Only word characters reach to_tsquery, so
+no operator of its syntax can come from a query.
 """
 
 from __future__ import annotations
@@ -20,11 +21,6 @@ RANK_WEIGHTS = "{0.17, 0.33, 0.33, 1.0}"
 """ts_rank weights of D (categories), C (authors), B (abstract), A (title): FTS5's bm25 weights 0.5/1/1/3, scaled."""
 RANK_SQL = f"ts_rank('{RANK_WEIGHTS}', tsv, q, 1)"
 """The score of a matching paper: ts_rank with field weights, divided by 1 + log(length) (normalisation 1)."""
-TSVECTOR_SQL = (
-    f"setweight(to_tsvector('{CONFIG}', %s), 'A') || setweight(to_tsvector('{CONFIG}', %s), 'B') || "
-    f"setweight(to_tsvector('{CONFIG}', %s), 'C') || setweight(to_tsvector('{CONFIG}', %s), 'D')"
-)
-"""The tsvector of a paper from tsvector_args(); four placeholders."""
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
@@ -35,11 +31,6 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
-
-
-def tsvector_args(title: str, abstract: str, authors_json: str, categories: str) -> tuple[str, str, str, str]:
-    """The four texts TSVECTOR_SQL weights (categories split at dots: cs.LG -> cs lg)."""
-    return fold(title), fold(abstract), fold(authors_json), fold(categories.replace(".", " "))
 
 
 def _phrase(text: str, weight: str = "") -> str:
