@@ -379,8 +379,8 @@ class Library(DeliveryMixin, ReadingMixin):
             prof = self.store.create_profile(name, interests or "", [author] if author else [])
             added = sum(self.store.add_profile_papers(prof, ids, "file", Path(f).name) for f, ids in per_file)
             added += sum(self.store.add_profile_papers(prof, [pid], "key", k) for pid, k in key_ids)
-            applied = onboard.apply_plan(self.store, prof, plan) if plan else {"papers_added": 0, "sources": [],
-                                                                               "notes": []}
+            none: dict[str, Any] = {"papers_added": 0, "sources": [], "notes": []}
+            applied = onboard.apply_plan(self.store, prof, plan) if plan else none
             added += applied["papers_added"]
         own = self.profile_paper_ids(name)
         embedded = (embed or (lambda ids: self.embed_pending(ids=ids)))(own) if own else 0

@@ -37,6 +37,8 @@ class DeliveryMixin:
 
     _profile_id: Callable[[str], int]
     feed: Callable[..., list[Hit]]
+    alert_digest_hits: Callable[..., list[Hit]]
+    newest_date: Callable[[], str | None]
 
     # ---- configuration ------------------------------------------------------------
 

@@ -36,7 +36,7 @@ def copy_cmd(src: str, dest: str, as_json: bool) -> None:
             total = sum(source.table_counts().values())
             show = not as_json and sys.stderr.isatty()
             with Progress(TextColumn("copy {task.fields[table]}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=err_console, disable=not show, transient=True) as bar:
+                          TimeElapsedColumn(), console=err_console.real(), disable=not show, transient=True) as bar:
                 task = bar.add_task("copy", total=total, table="")
                 report = copy_library(source, target, lambda t, n: bar.update(task, advance=n, table=t))
         finally:

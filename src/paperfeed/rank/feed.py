@@ -222,7 +222,7 @@ def coauthors(author_lists: Sequence[Sequence[str]], owners: Sequence[str] = ())
         if not top or top[0][1] < 2 or 2 * top[0][1] < len(folded) or (len(top) > 1 and top[1][1] == top[0][1]):
             return {}
         named = {top[0][0]}
-    out = {}
+    out: dict[str, str] = {}
     for names, fs in zip(author_lists, folded, strict=True):
         if fs & named:
             for name in names:
