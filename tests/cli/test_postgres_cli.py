@@ -124,16 +124,24 @@ def test_copy_to_sqlite_and_back(listing: Path, tmp_path: Path, pg_server: str, 
     assert run("profile", "create", "jane", "--keys", "arxiv:2401.00001").exit_code == 0
     assert run("dislike", "arxiv:2402.00002", "--profile", "jane").exit_code == 0
     assert run("user", "add", "alice", input="correct horse battery\ncorrect horse battery\n").exit_code == 0
+    assert run("save", "arxiv:2401.00001", "--profile", "jane").exit_code == 0
+    assert run("tag", "arxiv:2401.00001", "survey", "kv", "--profile", "jane").exit_code == 0
+    assert run("alert", "add", "kv-cache", '"kv cache"', "--profile", "jane").exit_code == 0
     before = ok("search", "language models")
     sqlite_db = tmp_path / "copy.db"
     report = ok("copy", on_postgres, sqlite_db)
     assert report["tables"]["papers"] == 4 and report["tables"]["vectors"] == 4 and report["tables"]["users"] == 1
+    assert (report["tables"]["reading_list"], report["tables"]["paper_tags"], report["tables"]["alerts"]) == (1, 2, 1)
+    assert [p["key"] for p in ok("--db", sqlite_db, "saved", "--profile", "jane", "--tag", "kv")] == ["arxiv:2401.00001"]
     assert keys(ok("--db", sqlite_db, "search", "language models")) == keys(before)
     back = pg.create_database(pg_server)
     try:
         assert ok("copy", sqlite_db, back)["rows"] == report["rows"]
         assert keys(ok("--db", back, "search", "language models")) == keys(before)
         assert ok("--db", back, "profile", "show", "jane")["disliked"][0]["key"] == "arxiv:2402.00002"
+        assert [p["key"] for p in ok("--db", back, "saved", "--profile", "jane")] == ["arxiv:2401.00001"]
+        assert [a["name"] for a in ok("--db", back, "alert", "list")] == ["kv-cache"]
+        assert run("--db", back, "alert", "add", "more", "attention", "--profile", "jane").exit_code == 0
         r = run("copy", sqlite_db, back)
         assert r.exit_code == 2 and "the destination is not empty" in r.output
         assert run("--db", back, "profile", "create", "bob").exit_code == 0  # identities continue after copied ids

@@ -76,6 +76,52 @@ def test_several_processes_migrating_at_once(pg_server: str) -> None:
         pg.drop_database(pg_server, url)
 
 
+def test_both_backends_have_one_schema_version() -> None:
+    from paperfeed.store import migrations, pg_migrations
+
+    assert len(pg_migrations.MIGRATIONS) == len(migrations.MIGRATIONS)
+    assert pg_migrations.SCHEMA_VERSION == migrations.SCHEMA_VERSION
+
+
+def test_a_library_from_schema_10_gets_the_generated_tsvector(pg_server: str) -> None:
+    """Step 11 replaces the tsvector the store computed with a generated column: papers stored
+    before it are searchable after it, and later writes keep it current."""
+    import psycopg
+
+    from paperfeed.store import pg_migrations
+    from support import pg
+
+    url = pg.with_database(pg_server, "pf_from_10")
+    with psycopg.connect(pg_server, autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS pf_from_10 WITH (FORCE)")
+        c.execute("CREATE DATABASE pf_from_10")
+    try:
+        with psycopg.connect(url, autocommit=True) as c:
+            for step in pg_migrations.MIGRATIONS[:10]:
+                if step.strip():
+                    c.execute(step)
+            c.execute("CREATE TABLE paperfeed_schema (version INTEGER NOT NULL)")
+            c.execute("INSERT INTO paperfeed_schema VALUES (10)")
+            c.execute(
+                "INSERT INTO papers(id, key, arxiv_id, title_key, title, abstract, authors, categories, sources, "
+                "content_hash, text_hash, added_at, modified_at, tsv) VALUES (1, 'arxiv:2401.00001', '2401.00001', "
+                "'old cafe', 'Old Café Networks', 'an abstract', '[\"José García\"]', 'cs.CL', '[]', 'h', 'h', "
+                "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', to_tsvector('english', 'old cafe networks'))")
+        s = PostgresStore(url)
+        try:
+            row = s._one("SELECT max(version) FROM paperfeed_schema")
+            assert row is not None and row[0] == pg_migrations.SCHEMA_VERSION
+            assert [i for i, _ in s.search_fts(Match(words=("cafe",)), 10)] == [1]
+            assert [i for i, _ in s.search_fts(Match(authors=("Garcia",)), 10)] == [1]  # folded by the server
+            s.write_papers([normalize_paper(Paper(title="Old Café Networks", abstract="now about gossip",
+                                                  arxiv_id="2401.00001v2", authors=("José García",)))], "t")
+            assert [i for i, _ in s.search_fts(Match(words=("gossip",)), 10)] == [1]
+        finally:
+            s.close()
+    finally:
+        pg.drop_database(pg_server, url)
+
+
 def test_without_the_extra_a_url_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(PaperfeedError, match=r"pip install 'paperfeed\[postgres\]'"):
