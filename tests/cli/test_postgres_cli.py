@@ -132,7 +132,8 @@ def test_copy_to_sqlite_and_back(listing: Path, tmp_path: Path, pg_server: str, 
     report = ok("copy", on_postgres, sqlite_db)
     assert report["tables"]["papers"] == 4 and report["tables"]["vectors"] == 4 and report["tables"]["users"] == 1
     assert (report["tables"]["reading_list"], report["tables"]["paper_tags"], report["tables"]["alerts"]) == (1, 2, 1)
-    assert [p["key"] for p in ok("--db", sqlite_db, "saved", "--profile", "jane", "--tag", "kv")] == ["arxiv:2401.00001"]
+    tagged = ok("--db", sqlite_db, "saved", "--profile", "jane", "--tag", "kv")
+    assert [p["key"] for p in tagged] == ["arxiv:2401.00001"]
     assert keys(ok("--db", sqlite_db, "search", "language models")) == keys(before)
     back = pg.create_database(pg_server)
     try:
