@@ -162,3 +162,13 @@ def test_tsquery_matches_like_fts5(pg_query_store: PostgresStore) -> None:
 
     assert hits("caches") == 1 and hits('au:"jose garcia"') == 1 and hits("cat:cs.CL") == 1
     assert hits('"attention cache"') == 0 and hits('"cache of attention"') == 1 and hits("cache -garcia") == 0
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40))
+def test_the_server_folds_paper_text_as_queries_are_folded(pg_query_store: PostgresStore, text: str) -> None:
+    """Papers' tsvectors are folded by the server (paperfeed_fold), queries by tsquery.fold: the same text."""
+    from paperfeed.store.tsquery import fold
+
+    row = pg_query_store._one("SELECT paperfeed_fold(%s)", (text,))
+    assert row is not None and row[0] == fold(text)

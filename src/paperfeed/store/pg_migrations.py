@@ -225,13 +225,15 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 11: the weighted tsvector becomes a stored generated column that the server computes from the
-    # row (folding diacritics with paperfeed_fold, as tsquery.fold does for queries), kept in the row
+    # row (folding diacritics with paperfeed_fold, as tsquery.fold does for queries; final sigma as sigma,
+    # since Python's lower() writes ς at a word's end and PostgreSQL's σ), kept in the row
     # (STORAGE MAIN: compressed in place; the abstract goes out of line first), so that ranking a
     # match reads no TOAST. The old column and its GIN index are replaced. (Raw: the regex gets the \u escapes.)
     r"""
     CREATE FUNCTION paperfeed_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-        SELECT lower(regexp_replace(normalize(t, NFKD),
-                                    '[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+', '', 'g'))
+        SELECT translate(lower(regexp_replace(normalize(t, NFKD),
+                                    '[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+', '', 'g')),
+                         'ς', 'σ')
     $$;
     ALTER TABLE papers DROP COLUMN tsv;
     ALTER TABLE papers ADD COLUMN tsv tsvector GENERATED ALWAYS AS (

@@ -27,10 +27,11 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 
 
 def fold(text: str) -> str:
-    """Text without diacritics (é -> e), lower-cased."""
+    """Text without diacritics (é -> e), lower-cased, final sigma as sigma: what the server's
+    ``paperfeed_fold`` makes of a paper's text (pg_migrations step 11)."""
     if text.isascii():
         return text.lower()
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower().replace("ς", "σ")
 
 
 def _phrase(text: str, weight: str = "") -> str:
