@@ -13,4 +13,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check src tests bench
+.venv/bin/mypy  # src/, configured in pyproject.toml: the store protocols and their callers agree
 .venv/bin/python -m pytest -q "$@"

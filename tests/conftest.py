@@ -14,6 +14,7 @@ import pytest
 
 from paperfeed.config import load_settings
 from paperfeed.library import Library
+from paperfeed.store.base import Store, open_store
 from paperfeed.store.sqlite import SqliteStore
 
 DATA = (Path(__file__).parents[1] / ".." / "shared" / "data").resolve()
@@ -47,6 +48,48 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
 def lib(tmp_path: Path) -> Iterator[Library]:
     """A Library on a fresh database file in the test's temporary directory."""
     library = Library(load_settings(tmp_path / "lib.db"))
+    yield library
+    library.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """URL of a real PostgreSQL + pgvector (tests/support/pg.py): $PAPERFEED_TEST_PG or a private server."""
+    from support import pg
+
+    return pg.base_url()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database of this test's own (dropped afterwards)."""
+    from support import pg
+
+    url = pg.create_database(pg_server)
+    yield url
+    pg.drop_database(pg_server, url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh library on each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "lib.db")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_store(store_url: str) -> Iterator[Store]:
+    """A fresh store on each backend (the store contract tests use it)."""
+    s = open_store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def any_lib(store_url: str) -> Iterator[Library]:
+    """A Library on a fresh store of each backend."""
+    library = Library(load_settings(store_url))
     yield library
     library.close()
 

@@ -1,4 +1,5 @@
-"""Reading list, tags, alerts, feed tokens and default profiles through the Library (real SQLite)."""
+"""Reading list, tags, alerts, feed tokens and default profiles through the Library, on SQLite and on
+a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from paperfeed.config import load_settings
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.library import Library
-from paperfeed.store.sqlite import SqliteStore
 
 
 def _record(n: int, title: str, abstract: str, day: str = "2026-03-01") -> dict:
@@ -32,9 +32,9 @@ def ingest(lib: Library, tmp_path: Path, records: list[dict], name: str = "paper
 
 
 @pytest.fixture
-def rlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
+def rlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Library:
     monkeypatch.setenv("PAPERFEED_MODEL", "test-hashing-64")
-    lib = Library(load_settings(tmp_path / "r.db", model_id="test-hashing-64"))
+    lib = Library(load_settings(store_url, model_id="test-hashing-64"))
     ingest(lib, tmp_path, RECORDS)
     lib.embed_pending()
     lib.create_profile("jane", interests="graph neural networks")
@@ -153,7 +153,6 @@ def test_deleting_a_profile_removes_its_reading_state(rlib: Library, tmp_path: P
     rlib.add_alert("jane", "gnn", "graph")
     rlib.reset_feed_token("jane")
     rlib.delete_profile("jane")
-    store = SqliteStore(tmp_path / "r.db")
+    counts = rlib.store.table_counts()
     for table in ("reading_list", "paper_tags", "alerts", "feed_tokens", "default_profiles"):
-        assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
-    store.close()
+        assert counts[table] == 0, table

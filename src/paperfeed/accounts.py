@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from paperfeed.errors import NotFound, PaperfeedError
-from paperfeed.store.sqlite_users import UserRow
+from paperfeed.store.base import AccountStore, UserRow
 
 SESSION_DAYS = 30
 MIN_PASSWORD = 8
@@ -96,7 +96,7 @@ def check_user_name(name: str) -> str:
 class Accounts:
     """User, session, token and profile-ownership operations over a store with UserStoreMixin."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: AccountStore) -> None:
         self.store = store
 
     def add_user(self, name: str, password: str) -> int:
@@ -136,6 +136,8 @@ class Accounts:
 
     def start_session(self, user: Principal) -> tuple[str, str]:
         """A new session for a user: (cookie value, CSRF token)."""
+        if user.user_id is None:
+            raise PaperfeedError("single-user mode has no sessions")
         cookie, csrf = new_secret(), new_secret()
         expires = (datetime.now(UTC) + timedelta(days=SESSION_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self.store.transaction():

@@ -89,6 +89,16 @@ def _text(v: Any) -> str:
     return s
 
 
+def _store_url(v: Any) -> str:
+    s = _text(v)
+    if s.startswith(("postgresql://", "postgres://")):
+        from urllib.parse import urlsplit
+
+        if urlsplit(s).password:
+            raise ValueError("no password in config.toml: use PGPASSWORD or ~/.pgpass")
+    return s
+
+
 # key -> (validator, default)
 KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "fetch.categories": (_categories, []),
@@ -120,6 +130,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "smtp.timeout": (_number(float, 0.1, 600), 30.0),
     "smtp.cafile": (_text, ""),
     "web.base_url": (lambda v: _url(v) if v else "", ""),
+    "store.url": (_store_url, ""),
 }
 SECRET_WORDS = ("password", "secret", "token")
 _PROFILE_KEY = re.compile(r"^profiles\.(?P<name>.+)\.email$")
@@ -188,6 +199,7 @@ def load_config(home: Path) -> Config:
 def _validate(key: str, value: Any, where: Path | str = "config") -> Any:
     if any(w in key.lower() for w in SECRET_WORDS):
         raise ConfigError(f"{where}: {key} must not be stored in config.toml; set {PASSWORD_ENV} instead")
+    check: Callable[[Any], Any]
     if _PROFILE_KEY.match(key):
         check = _email
     elif key in KEYS:

@@ -31,6 +31,14 @@ class ProfileTaken(PaperfeedError):
     """A profile name that belongs to another user (or to nobody, in login mode)."""
 
 
+class ReadOnlyStore(PaperfeedError):
+    """A write to a library opened read-only (a file without write permission, a read replica)."""
+
+
+class AlreadyDelivered(PaperfeedError):
+    """A paper recorded for a second live digest of the same profile (another run delivered it meanwhile)."""
+
+
 class OperatorError(PaperfeedError):
     """The machine or its setup refused: a full disk, a read-only file, a folder that is a file."""
 
@@ -56,10 +64,12 @@ _SQLITE_CAUSES = {
 }
 
 
-def operator_error(exc: BaseException, db_path: os.PathLike[str] | str) -> OperatorError | None:
+def operator_error(exc: BaseException, db_path: os.PathLike[str] | str,
+                   folder: os.PathLike[str] | str | None = None) -> OperatorError | None:
     """A one-line error naming the cause and the path for a fault of the machine; None for anything else.
 
-    Every write is a transaction, so what was stored before the failing step is kept.
+    ``db_path`` names the store in messages (a SQLite file, or a server URL with ``folder`` the home
+    folder). Every write is a transaction, so what was stored before the failing step is kept.
     """
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
@@ -69,6 +79,7 @@ def operator_error(exc: BaseException, db_path: os.PathLike[str] | str) -> Opera
                                      "everything stored before it is kept")
         return None
     if isinstance(exc, OSError) and exc.errno in _OS_CAUSES:
-        path = exc.filename if exc.filename is not None else Path(db_path).parent
+        where = Path(folder) if folder is not None else Path(db_path).parent
+        path = exc.filename if exc.filename is not None else where
         return OperatorError(f"{path}: {_OS_CAUSES[exc.errno]}")
     return None

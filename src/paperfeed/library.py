@@ -21,6 +21,7 @@ from paperfeed.store.base import Store, open_store
 
 if TYPE_CHECKING:  # the rest is imported where used, so that a command that only reads starts fast
     from paperfeed.accounts import Accounts
+    from paperfeed.index.base import VectorIndex
     from paperfeed.index.factory import Opened
     from paperfeed.ingest.pipeline import IngestReport
     from paperfeed.onboard import ProfilePlan
@@ -59,7 +60,7 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.store = store or open_store(settings.db_path)
+        self.store = store or open_store(settings.store_url)
         self._indexes: dict[str, Opened] = {}
         self._index_mutex = threading.Lock()
         self._lexical: tuple[str, object] | None = None
@@ -183,8 +184,9 @@ class Library(DeliveryMixin, ReadingMixin):
 
         emb = self.embedder(model_id)
         before = self.store.vector_state(emb.model_id)
-        index = open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
-        done, new_ids, new_vecs = 0, [], []
+        in_db = self.store.database_index(emb.model_id, emb.dim) is not None
+        index = None if in_db else open_index(self._index_dir(emb.model_id), emb.dim, emb.model_id, before)
+        done, new_ids, new_vecs = 0, list[int](), list[np.ndarray]()
         for rows in self._pending_rows(emb.model_id, batch * 8, ids):
             for i in range(0, len(rows), batch):
                 chunk = rows[i : i + batch]
@@ -195,7 +197,9 @@ class Library(DeliveryMixin, ReadingMixin):
                 done += len(chunk)
                 if progress:
                     progress(len(chunk))
-        if done:
+        if done and in_db:  # a database index is current as soon as the vectors are stored
+            self.store.build_vector_index(emb.model_id, emb.dim)
+        elif done:
             self._update_index(emb, index, np.array(new_ids, dtype=np.int64), np.vstack(new_vecs))
         return done
 
@@ -251,18 +255,23 @@ class Library(DeliveryMixin, ReadingMixin):
             index = build_index("auto", emb.dim, *self.store.load_vectors(emb.model_id, emb.dim))
         self._indexes[emb.model_id] = save_index(d, index, emb.model_id, state)
 
-    def vector_index(self, model_id: str | None = None):
-        """The current vector index for a model, rebuilt from stored vectors if missing, stale or damaged.
+    def vector_index(self, model_id: str | None = None) -> VectorIndex:
+        """The current vector index for a model: the database's own (PostgreSQL), else the published
+        file index, rebuilt from stored vectors if missing, stale or damaged.
 
-        While another process writes it (an embedding run), the last published index is used.
+        While another process writes a file index (an embedding run), the last published one is used.
         """
-        from paperfeed.index.factory import current_index
+        from paperfeed.index.factory import Opened, current_index
 
         emb = self.embedder(model_id)
         state = self.store.vector_state(emb.model_id)
         held = self._indexes.get(emb.model_id)
         if held is not None and held.state == state:
             return held.index
+        in_db = self.store.database_index(emb.model_id, emb.dim)
+        if in_db is not None:  # shared by every process through the database: no files, no generations
+            self._indexes[emb.model_id] = Opened(in_db, state, None, None)
+            return in_db
         # one thread opens or rebuilds; the others go on with the index they have meanwhile
         if not self._index_mutex.acquire(blocking=held is None):
             return held.index  # type: ignore[union-attr]
@@ -370,8 +379,8 @@ class Library(DeliveryMixin, ReadingMixin):
             prof = self.store.create_profile(name, interests or "", [author] if author else [])
             added = sum(self.store.add_profile_papers(prof, ids, "file", Path(f).name) for f, ids in per_file)
             added += sum(self.store.add_profile_papers(prof, [pid], "key", k) for pid, k in key_ids)
-            applied = onboard.apply_plan(self.store, prof, plan) if plan else {"papers_added": 0, "sources": [],
-                                                                               "notes": []}
+            none: dict[str, Any] = {"papers_added": 0, "sources": [], "notes": []}
+            applied = onboard.apply_plan(self.store, prof, plan) if plan else none
             added += applied["papers_added"]
         own = self.profile_paper_ids(name)
         embedded = (embed or (lambda ids: self.embed_pending(ids=ids)))(own) if own else 0

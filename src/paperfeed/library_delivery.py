@@ -12,16 +12,17 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from paperfeed.config_file import Config, ConfigError, load_config
-from paperfeed.delivery.lock import run_lock
 from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
 from paperfeed.export import hits_json
 from paperfeed.models import Hit
 
 if TYPE_CHECKING:  # (imported where used: a command that only reads starts without httpx, lxml, jinja2)
+    from paperfeed.config import Settings
     from paperfeed.delivery.daily import DailyReport
     from paperfeed.sources.arxiv import ArxivClient
     from paperfeed.sources.harvest import EnrichReport, FetchReport
+    from paperfeed.store.base import Store
 
 
 def _today() -> str:
@@ -30,6 +31,14 @@ def _today() -> str:
 
 class DeliveryMixin:
     """fetch_arxiv, enrich, digest, daily (mixed into Library)."""
+
+    settings: Settings
+    store: Store
+
+    _profile_id: Callable[[str], int]
+    feed: Callable[..., list[Hit]]
+    alert_digest_hits: Callable[..., list[Hit]]
+    newest_date: Callable[[], str | None]
 
     # ---- configuration ------------------------------------------------------------
 
@@ -135,7 +144,7 @@ class DeliveryMixin:
         """Build a profile's digest; send and log it with ``send`` (under the run lock), else a dry run."""
         cfg = self.config()
         if send:
-            with run_lock(self.settings.home, "digest"):
+            with self.store.run_lock("digest", self.settings.home):
                 return self.send_digest_locked(name, cfg, limit, since, force, sender)
         self._profile_id(name)
         hits = self.digest_hits(name, limit, since, cfg)
@@ -219,7 +228,7 @@ class DeliveryMixin:
     def daily(self, since: str | None = None, client: ArxivClient | None = None, sender: Sender | None = None,
               fetch: bool = True) -> DailyReport:
         """fetch -> embed -> digests, under the run lock (LockedError if another run holds it)."""
-        with run_lock(self.settings.home, "daily"):
+        with self.store.run_lock("daily", self.settings.home):
             from paperfeed.delivery.daily import run_daily
 
             return run_daily(self, since=since, client=client, sender=sender, fetch=fetch)

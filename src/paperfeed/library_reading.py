@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING
 
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.models import Hit, Paper
+
+if TYPE_CHECKING:
+    from paperfeed.store.base import Store
 
 TAG = re.compile(r"^[\w.:/+-]{1,40}$")
 """A tag: 1-40 letters, digits or ``_ . : / + -`` (no spaces, so a shell needs no quoting)."""
@@ -41,6 +46,11 @@ def new_token() -> str:
 
 class ReadingMixin:
     """save, tag, alerts, feed tokens, default profiles (mixed into Library)."""
+
+    store: Store
+    _profile_id: Callable[[str], int]
+    _paper_id: Callable[[str], int]
+    search: Callable[..., list[Hit]]
 
     # ---- reading list -----------------------------------------------------------------
 
@@ -116,7 +126,7 @@ class ReadingMixin:
             if not self.store.remove_alert(prof, alert):
                 raise NotFound(f"profile {name!r} has no alert named {alert!r} (see `paperfeed alert list`)")
 
-    def alert_hits(self, alert: dict, limit: int = 50, exclude: set[int] = frozenset()) -> list[Hit]:
+    def alert_hits(self, alert: dict, limit: int = 50, exclude: AbstractSet[int] = frozenset()) -> list[Hit]:
         """New matches of a saved search: keyword hits among papers added after it was saved."""
         hits = self.search(alert["query"], mode="keyword", limit=ALERT_POOL)
         ids = self.store.ids_for_keys([h.key for h in hits])

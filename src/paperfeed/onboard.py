@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from paperfeed import normalize
+from paperfeed.dedup import unchanged_records
 from paperfeed.models import Paper
+
+if TYPE_CHECKING:
+    from paperfeed.store.base import Store
 
 ORIGINS = {
     "file": "from file", "key": "added by key", "author": "author match", "arxiv-author": "arXiv author query",
@@ -94,7 +99,7 @@ def classify(papers: Sequence[Paper], name: str) -> AuthorMatch:
     return out
 
 
-def match_author(store, name: str) -> AuthorMatch:
+def match_author(store: Store, name: str) -> AuthorMatch:
     """The library's papers by this person, by full normalised name."""
     name = normalize.author_name(name)
     ids = store.ids_by_author_key(normalize.author_key(name))
@@ -115,10 +120,10 @@ def source_plan(works) -> SourcePlan:
     return plan
 
 
-def write_works(store, papers: Sequence[Paper], source: str) -> tuple[list[int], dict[str, int]]:
+def write_works(store: Store, papers: Sequence[Paper], source: str) -> tuple[list[int], dict[str, int]]:
     """Store fetched papers (inside a transaction); their row ids and counts by status."""
     idents = [normalize.record_identity(p) for p in papers]
-    known = store.unchanged_records(source, idents)
+    known = unchanged_records(store, source, idents)
     counts = {"added": 0, "updated": 0, "unchanged": len(known)}
     ids = list(known.values())
     todo = [i for i in range(len(papers)) if i not in known]
@@ -130,7 +135,7 @@ def write_works(store, papers: Sequence[Paper], source: str) -> tuple[list[int],
     return ids, counts
 
 
-def apply_plan(store, profile_id: int, plan: ProfilePlan) -> dict:
+def apply_plan(store: Store, profile_id: int, plan: ProfilePlan) -> dict:
     """Write a plan's papers into the store and the profile (call inside a transaction)."""
     added, sources, fetched = 0, [], set()
     if plan.author:

@@ -44,39 +44,39 @@ def ok(r: Result) -> Result:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(tmp_path: Path, store_url: str) -> Path | str:
+    """An ingested library, on SQLite and on PostgreSQL (onboarding writes through the split store)."""
     path = tmp_path / "papers.jsonl"
     path.write_text("".join(json.dumps({"id": i, "title": t, "abstract": ABS.format(t.lower()), "authors": a,
                                         "categories": ["cs.LG"], "date": "2026-01-05"}) + "\n"
                             for i, t, a in PAPERS), encoding="utf-8")
-    db = tmp_path / "lib.db"
-    ok(run("--db", db, "ingest", "--json", path))
-    return db
+    ok(run("--db", store_url, "ingest", "--json", path))
+    return store_url
 
 
-def profile_keys(db: Path, name: str) -> set[str]:
+def profile_keys(db: Path | str, name: str) -> set[str]:
     shown = json.loads(ok(run("--db", db, "profile", "show", name, "--json")).stdout)
     return {p["key"] for p in shown["papers"]}
 
 
-def test_full_name_matches_and_initials_are_near_misses(db: Path) -> None:
+def test_full_name_matches_and_initials_are_near_misses(db: Path | str) -> None:
     res = json.loads(ok(run("--db", db, "profile", "create", "jane", "--author", "Jane Doe", "--json")).stdout)
     assert set(res["author_matches"]) == MATCHED and res["author_match_count"] == 5
     assert [(m["key"], m["name"]) for m in res["near_misses"]] == [(NEAR, "J. Doe")]
     assert profile_keys(db, "jane") == MATCHED
 
 
-def test_last_first_query_and_middle_initial(db: Path) -> None:
+def test_last_first_query_and_middle_initial(db: Path | str) -> None:
     res = json.loads(ok(run("--db", db, "profile", "create", "q", "--author", "Doe, Jane Q.", "--json")).stdout)
     assert set(res["author_matches"]) == MATCHED  # a record without the middle initial is still her
 
 
-def test_initial_only_query_matches_every_first_name_with_that_initial(db: Path) -> None:
+def test_initial_only_query_matches_every_first_name_with_that_initial(db: Path | str) -> None:
     res = json.loads(ok(run("--db", db, "profile", "create", "j", "--author", "J. Doe", "--json")).stdout)
     assert res["author_match_count"] == 8
 
 
-def test_dry_run_lists_matches_and_near_misses_and_writes_nothing(db: Path) -> None:
+def test_dry_run_lists_matches_and_near_misses_and_writes_nothing(db: Path | str) -> None:
     r = ok(run("--db", db, "profile", "create", "jane", "--author", "Jane Doe", "--dry-run"))
     assert "author Jane Doe: 5 papers match" in r.stdout
     assert "near misses, not added (1;" in r.stdout and "Graph Priors" in r.stdout and "(J. Doe)" in r.stdout
@@ -91,7 +91,7 @@ def test_dry_run_lists_matches_and_near_misses_and_writes_nothing(db: Path) -> N
     assert res["author"]["others"] == {"John Doe": 1, "Jim Doe": 1}
 
 
-def test_show_says_why_each_paper_is_in_the_profile(db: Path, tmp_path: Path) -> None:
+def test_show_says_why_each_paper_is_in_the_profile(db: Path | str, tmp_path: Path) -> None:
     bib = tmp_path / "mine.bib"
     bib.write_text("@article{x, title={Tiny Experts in the Wild}, author={Lee, Ann}, year={2025}}\n")
     ok(run("--db", db, "profile", "create", "jane", "--author", "Jane Doe", "--keys", "arxiv:2601.00009",
@@ -109,7 +109,7 @@ def test_show_says_why_each_paper_is_in_the_profile(db: Path, tmp_path: Path) ->
     assert [p["origin"]["kind"] for p in shown["papers"]].count("file") == 1
 
 
-def test_the_first_reason_a_paper_was_added_is_kept(db: Path) -> None:
+def test_the_first_reason_a_paper_was_added_is_kept(db: Path | str) -> None:
     ok(run("--db", db, "profile", "create", "jane", "--keys", "arxiv:2601.00001"))
     ok(run("--db", db, "profile", "create", "jane", "--author", "Jane Doe", "--yes"))
     shown = json.loads(ok(run("--db", db, "profile", "show", "jane", "--json")).stdout)
@@ -117,7 +117,7 @@ def test_the_first_reason_a_paper_was_added_is_kept(db: Path) -> None:
     assert kinds["arxiv:2601.00001"] == "key" and kinds["arxiv:2601.00002"] == "author"
 
 
-def _on_a_terminal(db: Path, answer: bytes, *args: str) -> tuple[int, str]:
+def _on_a_terminal(db: Path | str, answer: bytes, *args: str) -> tuple[int, str]:
     """Run the real CLI with a pseudo-terminal as stdin/stdout and type ``answer``."""
     leader, follower = pty.openpty()
     env = {**os.environ, "PAPERFEED_MODEL": MODEL, "COLUMNS": "200"}
@@ -138,7 +138,7 @@ def _on_a_terminal(db: Path, answer: bytes, *args: str) -> tuple[int, str]:
     return proc.wait(timeout=60), out.decode("utf-8", "replace")
 
 
-def test_on_a_terminal_it_asks_before_adding(db: Path) -> None:
+def test_on_a_terminal_it_asks_before_adding(db: Path | str) -> None:
     code, out = _on_a_terminal(db, b"n\n", "profile", "create", "jane", "--author", "Jane Doe")
     assert code == 1 and "add these 5 papers to profile jane?" in out and "Aborted" in out
     assert run("--db", db, "profile", "show", "jane").exit_code == 2  # nothing written
@@ -147,7 +147,7 @@ def test_on_a_terminal_it_asks_before_adding(db: Path) -> None:
     assert profile_keys(db, "jane") == MATCHED
 
 
-def test_onboard_from_openalex_through_the_cli(db: Path, paperfeed_home: Path) -> None:
+def test_onboard_from_openalex_through_the_cli(db: Path | str, paperfeed_home: Path) -> None:
     with RecordedServer(researcher_routes()) as srv:
         (paperfeed_home / "config.toml").write_text(config_for(srv), encoding="utf-8")
         dry = ok(run("--db", db, "profile", "create", "jn", "--openalex", OPENALEX, "--dry-run"))
@@ -159,13 +159,13 @@ def test_onboard_from_openalex_through_the_cli(db: Path, paperfeed_home: Path) -
     assert out.count("why: OpenAlex A5023888391") == 3
 
 
-def test_a_bad_orcid_is_a_one_line_error(db: Path) -> None:
+def test_a_bad_orcid_is_a_one_line_error(db: Path | str) -> None:
     r = run("--db", db, "profile", "create", "jn", "--orcid", "0000-0002-1825-0098")
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.strip().startswith("error: --orcid: '0000-0002-1825-0098' is not an ORCID iD")
 
 
-def test_title_less_profile_papers_are_named_by_their_abstract_in_the_feed(db: Path) -> None:
+def test_title_less_profile_papers_are_named_by_their_abstract_in_the_feed(db: Path | str) -> None:
     listing = Path(__file__).parents[2] / "samples" / "formats" / "pasted-arxiv-listing.txt"
     r = ok(run("--db", db, "profile", "create", "bd", "--from", listing))
     assert "papers in it have no title: run `paperfeed enrich`" in r.stdout

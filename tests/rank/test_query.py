@@ -11,16 +11,29 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from paperfeed.dates import DateError
-from paperfeed.errors import PaperfeedError
 from paperfeed.models import Paper
 from paperfeed.rank.query import (
+    Match,
     Query,
-    constraint_expression,
-    excluded_expression,
-    fts_expression,
+    constraint_match,
+    excluded_match,
+    keyword_match,
     parse_query,
 )
+from paperfeed.store.fts5 import fts5_expression
 from paperfeed.store.sqlite import SqliteStore
+
+
+def fts_expression(q: Query, **kw) -> str:
+    return fts5_expression(keyword_match(q, **kw))
+
+
+def constraint_expression(q: Query) -> str:
+    return fts5_expression(constraint_match(q))
+
+
+def excluded_expression(q: Query) -> str:
+    return fts5_expression(excluded_match(q))
 
 WORD = re.compile(r"\w", re.UNICODE)
 
@@ -46,9 +59,9 @@ def fts_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]
     s.close()
 
 
-def run_match(store: SqliteStore, expr: str) -> set[str]:
-    """Keys the expression matches (PaperfeedError if FTS5 rejects it)."""
-    return {p.key for p in store.papers_by_ids([i for i, _ in store.search_fts(expr, 50)])}
+def run_match(store: SqliteStore, match: Match) -> set[str]:
+    """Keys the match selects (PaperfeedError if FTS5 rejects its rendering)."""
+    return {p.key for p in store.papers_by_ids([i for i, _ in store.search_fts(match, 50)])}
 
 
 # ---- parsing ------------------------------------------------------------------------
@@ -157,7 +170,7 @@ def test_fts_expression_shapes() -> None:
     assert fts_expression(q, free_words=False) == ('("mixture of experts" AND authors : "Jane Doe" AND '
                                                    'categories : "cs LG") NOT "vision"')
     assert constraint_expression(q) == '"mixture of experts" AND authors : "Jane Doe" AND categories : "cs LG"'
-    assert excluded_expression(q) == '"vision"'
+    assert excluded_expression(q) == '("vision")'
 
 
 def test_free_words_are_or_ed_without_stopwords() -> None:
@@ -179,7 +192,7 @@ def test_nothing_searchable_gives_empty_expression() -> None:
 
 def test_expressions_select_the_right_papers(fts_store: SqliteStore) -> None:
     def match(raw: str) -> set[str]:
-        return run_match(fts_store, fts_expression(parse_query(raw)))
+        return run_match(fts_store, keyword_match(parse_query(raw)))
 
     assert match("transformer") == {"arxiv:2401.00001", "arxiv:2402.00002"}  # porter: transformers
     assert match("transformer -vision") == {"arxiv:2401.00001"}
@@ -218,11 +231,10 @@ def test_parse_query_raises_only_for_bad_dates_and_fts_accepts_the_expression(ft
     except DateError:
         assert re.search(r"(?i)(since|until):", raw)  # the only error: a since:/until: that is not a date
         return
-    for expr in (fts_expression(q), fts_expression(q, free_words=False), constraint_expression(q),
-                 excluded_expression(q)):
-        if expr:
-            run_match(fts_store, expr)  # raises PaperfeedError if FTS5 rejects it
-    if not fts_expression(q):
+    for m in (keyword_match(q), keyword_match(q, free_words=False), constraint_match(q), excluded_match(q)):
+        assert m.is_empty == (fts5_expression(m) == "")
+        run_match(fts_store, m)  # raises PaperfeedError if FTS5 rejects the rendering
+    if keyword_match(q).is_empty:
         assert not searchable(q)
 
 
@@ -235,17 +247,16 @@ def test_fts_expression_of_any_query_is_valid_fts5(fts_store: SqliteStore, words
                                                    excluded) -> None:
     q = Query(raw="", words=words, phrases=phrases, authors=authors, categories=categories, excluded=excluded)
     for free in (True, False):
-        expr = fts_expression(q, free_words=free)
-        if expr:
-            run_match(fts_store, expr)
-        elif free:
+        m = keyword_match(q, free_words=free)
+        run_match(fts_store, m)
+        if m.is_empty and free:
             assert not searchable(q)
-    for expr in (constraint_expression(q), excluded_expression(q)):
-        if expr:
-            run_match(fts_store, expr)
+    for m in (constraint_match(q), excluded_match(q)):
+        run_match(fts_store, m)
 
 
-def test_store_reports_a_bad_expression_as_a_clear_error(fts_store: SqliteStore) -> None:
-    with pytest.raises(PaperfeedError, match="cannot run keyword query"):
-        fts_store.search_fts('"unterminated', 5)
+def test_query_syntax_of_fts5_in_a_match_is_only_words(fts_store: SqliteStore) -> None:
+    # the store renders a Match from its word characters: quotes and operators cannot reach FTS5
+    assert run_match(fts_store, Match(words=('"unterminated', "cache*", "NEAR(")) ) == {"arxiv:2403.00003"}
+    assert run_match(fts_store, Match(phrases=('"long) (context',))) == {"arxiv:2403.00003"}
 

@@ -11,12 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperfeed.cli import main
-from paperfeed.rank.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryTooLarge, fts_expression, parse_query
+from paperfeed.rank.query import MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryTooLarge, keyword_match, parse_query
+from paperfeed.store.fts5 import fts5_expression
 
 
 def test_repeated_words_are_merged() -> None:
     q = parse_query("attention " * 40)  # exactly 400 characters
-    assert q.words == ["attention"] and fts_expression(q) == '("attention")'
+    assert q.words == ["attention"] and fts5_expression(keyword_match(q)) == '("attention")'
     q = parse_query('Attention attention, ATTENTION "kv cache" "KV cache" au:Doe au:doe -x -X kv')
     assert q.words == ["Attention", "kv"] and q.phrases == ["kv cache"] and q.authors == ["Doe"]
     assert q.excluded == ["x"]

@@ -11,6 +11,7 @@ import pytest
 
 from paperfeed.errors import PaperfeedError
 from paperfeed.normalize import text_hash
+from paperfeed.rank.query import Match
 from paperfeed.store import migrations
 from paperfeed.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 from paperfeed.store.sqlite import SqliteStore
@@ -149,7 +150,8 @@ def test_migrates_from_every_older_version_and_keeps_rows(
         p = store.get("arXiv:2401.00001")
         assert (p.title, p.authors, p.categories, p.version) == (TITLE, ("Jane Doe", "Bo Li"), ("cs.CL", "cs.LG"), 2)
         assert store.get("10.1000/x").title == "A Published Paper"
-        assert [store.papers_by_ids([i])[0].key for i, _ in store.search_fts("sparse", 5)] == ["arxiv:2401.00001"]
+        found = store.search_fts(Match(words=("sparse",)), 5)
+        assert [store.papers_by_ids([i])[0].key for i, _ in found] == ["arxiv:2401.00001"]
         assert store.ids_by_author_key("j doe") == [1]
         assert store.stats()["by_source"] == {"old.jsonl": 1, "old.bib": 1}
         if k >= 2:

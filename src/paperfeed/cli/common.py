@@ -7,14 +7,13 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 from rich.markup import escape
 
-from paperfeed.config import load_settings
+from paperfeed.config import Settings, load_settings
 from paperfeed.errors import PaperfeedError, operator_error
 
 
@@ -70,10 +69,11 @@ err_console = LazyConsole(stderr=True, highlight=False)
 
 
 def db_option(f: Callable) -> Callable:
-    """--db PATH on a command (also accepted before the command name)."""
+    """--db PATH|URL on a command (also accepted before the command name)."""
     return click.option(
-        "--db", "db", type=click.Path(dir_okay=False), default=None,
-        help="Library database file (env PAPERFEED_DB; default in the XDG data directory).",
+        "--db", "db", type=str, default=None, metavar="PATH|URL",
+        help="Library: a SQLite file, sqlite:///PATH or postgresql://USER@HOST/DB (env PAPERFEED_DB, "
+             "config store.url; default: library.db in the XDG data directory).",
         expose_value=True,
     )(f)
 
@@ -94,7 +94,7 @@ def with_library(f: Callable) -> Callable:
 
         db = db or (ctx.find_root().params.get("db"))
         settings = load_settings(db)
-        with operator_errors(settings.db_path):
+        with operator_errors(settings):
             lib = Library(settings)
             ctx.call_on_close(lib.close)
             return f(lib, *args, **kwargs)
@@ -103,12 +103,14 @@ def with_library(f: Callable) -> Callable:
 
 
 @contextmanager
-def operator_errors(db_path: Path) -> Iterator[None]:
+def operator_errors(settings: Settings) -> Iterator[None]:
     """Turn a full disk, a read-only file or a folder that is a file into one line and exit code 2."""
     try:
         yield
     except (sqlite3.OperationalError, OSError) as e:
-        err = operator_error(e, db_path)
+        # a server store has no library file: name its URL, and the home folder for file faults
+        where = settings.store_url_shown
+        err = operator_error(e, where, settings.home if settings.is_server else None)
         if err is None:
             raise
         raise err from None

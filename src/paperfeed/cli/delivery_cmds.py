@@ -136,7 +136,8 @@ def digest(lib: Library, name: str, send: bool, dry_run: bool, out: Path | None,
     if as_json:
         print_json(res.as_dict())
     elif res.status == "dry-run" and out is None and res.message is not None and res.papers:
-        sys.stdout.write(strip_controls(res.message.get_body(("plain",)).get_content()))
+        body = res.message.get_body(("plain",))
+        sys.stdout.write(strip_controls(body.get_content()) if body is not None else "")
     else:
         console.print(res.summary(), markup=False)
     if not res.ok:

@@ -234,13 +234,16 @@ def _windows_table(res: dict) -> None:
 @data_option
 @click.option("--facet-queries", is_flag=True, help="Query with the facet's sentences instead of the whole abstract.")
 @click.option("--model", "model_id", default=None)
+@click.option("--store", "store_url", default=None, metavar="PATH|URL",
+              help="Keyword scores from this new, empty store (SQLite FTS5 or postgresql:// tsvector) "
+                   "instead of an in-memory FTS5 table.")
 @json_option
-def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, as_json: bool) -> None:
+def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, store_url: str | None, as_json: bool) -> None:
     """CSFCube: rank each query's pool by keyword, semantic, RRF and hybrid similar-paper ranking; NDCG%20 per
     facet and on the official folds' test halves, and MAP."""
     from paperfeed.eval import csfcube
 
-    res = csfcube.run(data, _cached_embedder("csfcube", model_id), facet_queries=facet_queries)
+    res = csfcube.run(data, _cached_embedder("csfcube", model_id), facet_queries=facet_queries, store_url=store_url)
     if as_json:
         print_json(res)
         return

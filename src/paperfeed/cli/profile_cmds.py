@@ -96,12 +96,12 @@ def profile_create(lib: Library, name: str, files: tuple[str, ...], keys: tuple[
 
 def _plan(lib: Library, author: str | None, sources: list[tuple[str, str]], quiet: bool) -> ProfilePlan:
     """plan_profile with a progress line per service on a terminal."""
-    from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     show = not quiet and err_console.is_terminal
     with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, disable=not show, transient=True) as bar:
-        tasks: dict[str, object] = {}
+                  console=err_console.real(), disable=not show, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
 
         def progress(w) -> None:
             if w.option not in tasks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -47,8 +48,11 @@ def proxy_options(forwarded_allow_ips: str | None) -> dict:
 @click.option("--forwarded-allow-ips", metavar="ADDRS",
               help="Behind a reverse proxy: its addresses (comma-separated, e.g. 127.0.0.1), whose "
                    "X-Forwarded-For gives the client address. Without it forwarded headers are ignored.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each with its own connections; SQLite: WAL readers, one index file).")
 @with_library
-def serve(lib: Library, host: str, port: int, force_login: bool, forwarded_allow_ips: str | None) -> None:
+def serve(lib: Library, host: str, port: int, force_login: bool, forwarded_allow_ips: str | None,
+          workers: int) -> None:
     """Run the web app (search, papers, feeds, topic map, JSON API).
 
     \b
@@ -58,6 +62,7 @@ def serve(lib: Library, host: str, port: int, force_login: bool, forwarded_allow
       paperfeed serve
       paperfeed serve --host 0.0.0.0 --port 8080
       paperfeed serve --host 127.0.0.1 --login --forwarded-allow-ips 127.0.0.1   (behind nginx)
+      paperfeed --db postgresql://paperfeed@dbhost/papers serve --host 0.0.0.0 --workers 4
     """
     import uvicorn
 
@@ -69,11 +74,23 @@ def serve(lib: Library, host: str, port: int, force_login: bool, forwarded_allow
     if login and not lib.accounts.users():
         err_console.print("[yellow]warning:[/yellow] login is required but there are no users yet: "
                           "paperfeed user add NAME")
-    app = create_app(lib.settings, library=lib, login_required=login)
     shown = f"[{host}]" if ":" in host else host
     mode = "login required" if login else "single-user, no login"
-    console.print(f"paperfeed serving {escape(str(lib.settings.db_path))} at http://{shown}:{port}/ ({mode})")
-    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", **proxy)
+    procs = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"paperfeed serving {escape(lib.settings.store_url_shown)} at http://{shown}:{port}/ ({mode}{procs})")
+    if workers == 1:
+        uvicorn.run(create_app(lib.settings, library=lib, login_required=login), host=host, port=port,
+                    workers=1, log_level="warning", **proxy)
+        return
+    from paperfeed.web.app import worker_environment
+
+    # the indexes are brought up to date once here, so that the workers only read them
+    lib.vector_index()
+    lib.lexical_index()
+    lib.close()
+    os.environ.update(worker_environment(lib.settings, login))
+    uvicorn.run("paperfeed.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", **proxy)
 
 
 @click.group()

@@ -86,7 +86,7 @@ def digest_items(hits: list[Hit], profile: str, web_url: str | None = None) -> l
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     return Environment(
-        loader=PackageLoader("paperfeed", "templates"), autoescape=lambda name: bool(name) and ".html" in name,
+        loader=PackageLoader("paperfeed", "templates"), autoescape=lambda name: bool(name) and ".html" in (name or ""),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
 

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender
 from paperfeed.errors import PaperfeedError
+from paperfeed.store.base import DeliveryStore
 
 UNCONFIRMED = "unconfirmed: the run ended between sending and recording; assumed delivered, not re-sent"
 
@@ -61,7 +62,7 @@ class DigestOutcome:
         return f"{self.profile}: {what}" + (f" ({self.detail})" if self.detail else "")
 
 
-def resolve_unconfirmed(store, profile_id: int) -> list[dict]:
+def resolve_unconfirmed(store: DeliveryStore, profile_id: int) -> list[dict]:
     """Digests a crashed run left in 'sending': recorded as sent (unconfirmed); returns them."""
     stale = store.digests(profile_id, status="sending")
     if stale:
@@ -71,7 +72,8 @@ def resolve_unconfirmed(store, profile_id: int) -> list[dict]:
     return stale
 
 
-def deliver(store, profile_id: int, items: Sequence[tuple[int, str]], msg: EmailMessage, sender: Sender) -> int:
+def deliver(store: DeliveryStore, profile_id: int, items: Sequence[tuple[int, str]], msg: EmailMessage,
+            sender: Sender) -> int:
     """Record, send, then mark: the protocol above. Returns the digest id; raises DeliveryError."""
     with store.transaction():
         digest_id = store.begin_digest(profile_id, items, str(msg["Message-ID"]), str(msg["To"]),

@@ -49,11 +49,11 @@ def build_task(docs: list[Doc], start: str, end: str, n_authors: int = 150, seed
     """Select authors and build profiles/candidates for the window [start, end].
 
     Several seeds take the union of each seed's sample of ``n_authors`` (each author once)."""
-    dated = [d for d in docs if d.date]
-    cands = sorted((d for d in dated if start <= d.date <= end), key=lambda d: d.id)
+    dated = [(d, d.date) for d in docs if d.date]
+    cands = sorted((d for d, day in dated if start <= day <= end), key=lambda d: d.id)
     before: dict[str, list[Doc]] = defaultdict(list)
-    for d in dated:
-        if d.date < start:
+    for d, day in dated:
+        if day < start:
             for a in d.authors:
                 before[author_identity(a)].append(d)
     inside: dict[str, set[int]] = defaultdict(set)

@@ -87,6 +87,42 @@ class Bm25:
         return {cid: float(s) for cid, s in rows}
 
 
+class StoreKeyword:
+    """Keyword scores from a real store (the SQLite store's FTS5 or PostgreSQL's tsvector), queried the
+    way `similar` queries the library; the papers are written into that (empty) store first."""
+
+    def __init__(self, papers: dict[str, dict], store_url: str) -> None:
+        from paperfeed.models import Paper
+        from paperfeed.normalize import normalize_paper
+        from paperfeed.store.base import open_store
+
+        self.store = open_store(store_url)
+        cids = list(papers)
+        batch = [normalize_paper(Paper(title=papers[c]["title"], abstract=papers[c]["abstract"],
+                                       key=f"csfcube:{c}")) for c in cids]
+        with self.store.transaction():
+            ids = [pid for _, pid in self.store.write_papers(batch, "csfcube")]
+        self.cid_of: dict[int, list[str]] = defaultdict(list)
+        for c, pid in zip(cids, ids, strict=True):
+            self.cid_of[pid].append(c)
+
+    def scores(self, text: str, pool: list[str]) -> dict[str, float]:
+        """Keyword scores of the pool papers matching any of the rarest content words of ``text``."""
+        from paperfeed.rank.query import any_word_match
+
+        words = content_words(text, 40)
+        if not words:
+            return {}
+        df = {w: self.store.count_fts(any_word_match([w])) for w in words}
+        wanted = set(pool)
+        out = {}
+        for pid, s in self.store.search_fts(any_word_match(rarest_within(words, df)), 10**7):
+            for c in self.cid_of.get(pid, ()):
+                if c in wanted:
+                    out[c] = s
+        return out
+
+
 def _order(scores: dict[str, float], pool: list[str]) -> list[str]:
     """Pool ordered by score (missing scores last, ties by pool order)."""
     return sorted(pool, key=lambda c: -scores.get(c, -1e18))
@@ -100,15 +136,16 @@ def sentence_matrices(papers: dict[str, dict], embed: Callable[[list[str]], np.n
 
 def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries: bool = False,
         hybrid_weights: tuple[float, float] = SIMILAR_WEIGHTS,
-        fusion: tuple[float, float, float] = SIMILAR_FUSION) -> dict:
-    """Metrics per mode and facet (and for the fold test halves)."""
+        fusion: tuple[float, float, float] = SIMILAR_FUSION, store_url: str | None = None) -> dict:
+    """Metrics per mode and facet (and for the fold test halves). Keyword scores come from an in-memory
+    FTS5 table, or with ``store_url`` from that (empty) store: a SQLite path or a postgresql:// URL."""
     papers, items = load(data_dir)
     ids = list(papers)
     vecs = dict(zip(ids, embed([paper_text(papers[c]["title"], papers[c]["abstract"]) for c in ids]), strict=True))
     sents = sentence_matrices(papers, embed)
     qtexts = [query_text(papers[it.query], it.facet if facet_queries else None) for it in items]
     qvecs = embed(qtexts)
-    bm25 = Bm25(papers)
+    bm25: Bm25 | StoreKeyword = StoreKeyword(papers, store_url) if store_url else Bm25(papers)
     rows: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(lambda: defaultdict(list))
     for it, qt, qv in zip(items, qtexts, qvecs, strict=True):
         pool = [c for c in it.grades if c != it.query]

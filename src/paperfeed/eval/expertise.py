@@ -225,7 +225,8 @@ def make_sample(docs: list[Doc], out: Path, reviewers: int = 40, seed: int = 0) 
         if d.date and d.id and d.categories:
             by_cat[d.categories[0]].append(d)
     papers: dict[str, Doc] = {}
-    rev_rows, judg_rows = [], []
+    rev_rows: list[dict] = []
+    judg_rows: list[dict] = []
     for name in rng.sample(names, min(len(names), reviewers * 3)):
         if len(rev_rows) == reviewers:
             break
@@ -250,8 +251,9 @@ def make_sample(docs: list[Doc], out: Path, reviewers: int = 40, seed: int = 0) 
         for d in [*profile, *(d for d, _ in graded)]:
             papers[d.id] = d
     out.mkdir(parents=True, exist_ok=True)
-    rows = {"papers": [{"id": d.id, "title": d.title, "abstract": d.abstract, "categories": list(d.categories)}
-                       for d in papers.values()], "reviewers": rev_rows, "judgments": judg_rows}
+    paper_rows = [{"id": d.id, "title": d.title, "abstract": d.abstract, "categories": list(d.categories)}
+                  for d in papers.values()]
+    rows: dict[str, list[dict]] = {"papers": paper_rows, "reviewers": rev_rows, "judgments": judg_rows}
     for name, items in rows.items():
         (out / f"{name}.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in items))
     return {name: len(items) for name, items in rows.items()}

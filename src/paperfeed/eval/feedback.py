@@ -33,7 +33,7 @@ BACKGROUND = 300
 
 def day_groups(task: authors.Task) -> list[np.ndarray]:
     """Candidate positions of each announcement day, in date order."""
-    dates = sorted({d.date for d in task.candidates})
+    dates = sorted({d.date for d in task.candidates if d.date is not None})  # (candidates are all dated)
     return [np.array([i for i, d in enumerate(task.candidates) if d.date == day]) for day in dates]
 
 
@@ -99,7 +99,7 @@ class Simulation:
 def run(docs: list[Doc], embed: Callable[[list[str]], np.ndarray], windows: Sequence[Window],
         n_authors: int = 150, seeds: Sequence[int] = (13,), progress: Callable[[str], None] | None = None) -> dict:
     """Recall of the shown papers by day index, with and without feedback, for both rankers."""
-    rows = {"paperfeed, no feedback": [], "paperfeed, feedback": [], "arxiv-sanity, no feedback": [],
+    rows: dict[str, list] = {"paperfeed, no feedback": [], "paperfeed, feedback": [], "arxiv-sanity, no feedback": [],
             "arxiv-sanity, retrained daily": []}
     per_window = []
     for task in tasks(docs, windows, n_authors, seeds):
@@ -115,7 +115,7 @@ def run(docs: list[Doc], embed: Callable[[list[str]], np.ndarray], windows: Sequ
         for name, by_day in got.items():
             rows[name].append(by_day)
     n_days = max(len(w["days"]) for w in per_window) if per_window else 0
-    table = {}
+    table: dict[str, list] = {}
     for name, wins in rows.items():
         table[name] = []
         for k in range(n_days):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -139,7 +140,7 @@ def run(docs: list[Doc], embed: Callable[[list[str]], np.ndarray], windows: Sequ
                      "results": {n: {m: float(v.mean()) for m, v in s.items()} for n, s in scores.items()}})
         for name, s in scores.items():
             per.setdefault(name, []).append(s[metric])
-    summary = {}
+    summary: dict[str, dict[str, Any]] = {}
     for name, vals in per.items():
         means = np.array([v.mean() for v in vals])
         summary[name] = {"mean": float(means.mean()), "sd": float(means.std(ddof=1)) if len(means) > 1 else 0.0,

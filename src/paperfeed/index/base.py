@@ -232,7 +232,7 @@ def commit_save(directory: Path, meta: IndexMeta) -> None:
     meta.files = {name: (directory / name).stat().st_size for name in own}
     meta.checksums = {name: file_checksum(directory / name) for name in own}
     text = json.dumps(asdict(meta), sort_keys=True, indent=1)
-    atomic_write(directory / META_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(directory / META_NAME, lambda tmp: None if tmp.write_text(text, encoding="utf-8") else None)
     for kind, names in KIND_FILES.items():
         if kind != meta.kind:
             for name in names:

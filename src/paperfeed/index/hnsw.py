@@ -132,7 +132,7 @@ class HnswIndex(SingleQuery):
         if k <= 0 or len(self._index) <= len(banned):
             return [[] for _ in range(len(q))]
         fetch = min(k + len(banned), len(self._index))
-        self._index.expansion_search = self.expansion_search
+        self._index.expansion_search = self.expansion_search  # type: ignore[misc]  # settable in usearch
         found = self._index.search(q, fetch, threads=self.threads)
         # usearch answers one query with Matches (no counts), several with BatchMatches.
         counts = np.atleast_1d(getattr(found, "counts", len(found.keys)))
@@ -153,7 +153,7 @@ class HnswIndex(SingleQuery):
     def save(self, directory: str | os.PathLike[str], *, model_id: str = "", state: str = "") -> None:
         """Write ``index.usearch`` and the sidecar into ``directory``."""
         d = begin_save(directory)
-        atomic_write(d / FILE_NAME, lambda tmp: self._index.save(str(tmp)))
+        atomic_write(d / FILE_NAME, lambda tmp: None if self._index.save(str(tmp)) else None)
         meta = IndexMeta(self.kind, self.dim, len(self), model_id, state, params=dict(self._params))
         commit_save(d, meta)
 

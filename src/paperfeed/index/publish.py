@@ -87,7 +87,7 @@ def publish(directory: str | os.PathLike[str], index: VectorIndex, *, model_id: 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _fsync_dir(d)
-    atomic_write(d / CURRENT, lambda t: t.write_text(target.name + "\n", encoding="utf-8"))
+    atomic_write(d / CURRENT, lambda t: None if t.write_text(target.name + "\n", encoding="utf-8") else None)
     _fsync_dir(d)
     _prune(d, keep=target.name)
     return target

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperfeed import normalize
+from paperfeed.dedup import unchanged_records
 from paperfeed.errors import InputError
 from paperfeed.ingest import get_parser, worker
 from paperfeed.ingest.reader import open_input
@@ -117,7 +118,7 @@ def ingest_file(
         if line_hashes:
             idents = [(k, line_hashes.pop(n, h)) for (k, h), n in zip(idents, batch_lines, strict=True)]
         # records seen before from this source are counted here, unnormalised; only the rest is written
-        known = store.unchanged_records(source, idents)
+        known = unchanged_records(store, source, idents)
         todo = [i for i in range(len(batch)) if i not in known]
         results = [("unchanged", pid) for pid in known.values()]
         if todo:

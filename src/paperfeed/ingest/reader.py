@@ -51,16 +51,16 @@ def open_input(path: str) -> Opened:
     raw, name = _raw_stream(path)
     handles: tuple[IO[bytes], ...] = () if raw is sys.stdin.buffer else (raw,)
     try:
-        buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw
+        buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[type-var]
         magic = buffered.peek(2)[:2]
         # isal's gzip reader is a drop-in GzipFile about 3x faster than the standard library's
-        stream: IO[bytes] = igzip.IGzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered
-        stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream
+        stream: IO[bytes] = igzip.IGzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered  # type: ignore[assignment]
+        stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream  # type: ignore[type-var]
         if stream is not sys.stdin.buffer:  # a gzip reader does not close the file it reads: close both
             handles = (stream, *handles)
         try:
             head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
-        except (OSError, EOFError, zlib.error, isal_zlib.error) as e:
+        except (OSError, EOFError, zlib.error, isal_zlib.error) as e:  # type: ignore[misc]  # isal_zlib.error is an exception
             raise InputError(name, None, f"cannot read compressed data: {e}") from None
         if b"\x00" in head_bytes[:4096]:
             raise InputError(name, None, "binary data, not a paper listing")
@@ -88,7 +88,7 @@ def _lines(stream: IO[bytes], name: str, handles: tuple[IO[bytes], ...]) -> Iter
             if n == 1:
                 line = line.lstrip("\ufeff")
             yield line
-    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as e:
+    except (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as e:  # type: ignore[misc]
         raise InputError(name, n + 1, f"truncated or corrupt compressed file ({e})") from None
     finally:
         _close(handles)

@@ -20,13 +20,13 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from paperfeed import normalize
 from paperfeed.errors import InputError, PaperfeedError
-from paperfeed.models import Paper, Parsed, Rejected
+from paperfeed.models import Note, Paper, Parsed, Rejected
 from paperfeed.store.rows import PaperRow, paper_row
 
 MIN_BYTES = 4 << 20  # smaller files are done in-process: starting the worker costs ~0.2 s
@@ -58,7 +58,7 @@ def worth_it(path: str, fmt: str) -> bool:
         return False
 
 
-def prepared_batches(path: str, fmt: str, source: str, batch: int) -> Iterator[list[Rejected | Prepared]]:
+def prepared_batches(path: str, fmt: str, source: str, batch: int) -> Generator[list[Rejected | Note | Prepared]]:
     """Batches of the file's records, read, parsed and normalised by a worker process."""
     import paperfeed
 
@@ -109,7 +109,7 @@ def _produce(path: str, fmt: str, source: str, batch: int, out: BinaryIO) -> Non
     try:
         opened = open_input(path)
         hashes: dict[int, str] = {}
-        items: list[Rejected | Prepared] = []
+        items: list[Rejected | Note | Prepared] = []
         for rec in get_parser(fmt)(_hashed(opened.lines, hashes), opened.name):
             h = hashes.pop(rec.line, "")
             if isinstance(rec, Parsed):

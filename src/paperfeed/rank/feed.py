@@ -11,9 +11,12 @@ import numpy as np
 from scipy import sparse
 
 from paperfeed import normalize
-from paperfeed.embed.base import paper_text
+from paperfeed.embed.base import Embedder, paper_text
+from paperfeed.index.base import VectorIndex
 from paperfeed.models import Hit, Paper
 from paperfeed.rank import recommend, rerank
+from paperfeed.rank.lexical_index import LexicalIndex
+from paperfeed.store.base import Store
 
 PRESELECT_ABOVE = 50_000
 """With more candidates than this, score only the union of each profile row's nearest neighbours."""
@@ -38,8 +41,8 @@ class FeedRequest:
 class FeedRanker:
     """Ranks library papers for a profile record (see SqliteStore.profile_record)."""
 
-    def __init__(self, store, embedder, vector_index, lexical_index,
-                 second: tuple[rerank.Rerank, object] | None = None) -> None:
+    def __init__(self, store: Store, embedder: Embedder, vector_index: VectorIndex,
+                 lexical_index: LexicalIndex, second: tuple[rerank.Rerank, Embedder] | None = None) -> None:
         self.store, self.embedder = store, embedder
         self.vector_index, self.lexical_index = vector_index, lexical_index
         self.second = second
@@ -145,8 +148,8 @@ class FeedRanker:
                             coauthored.get(int(ids[j]), ()) if not boost[j] else ())
             # the score is the one that ordered the feed (relevance traded against diversity), so it
             # never rises down the list; the relevance alone is in the explanation
-            if j in strong:
-                why += f"; {self.second[1].model_id} similarity {strong[j]:.2f}"  # type: ignore[index, attr-defined]
+            if j in strong and self.second is not None:
+                why += f"; {self.second[1].model_id} similarity {strong[j]:.2f}"
             why += f"; relevance {float(total[j]):.3f}"
             hits.append(Hit(key=p.key, score=round(gain, 4), why=why, paper=p))
         return hits
@@ -163,7 +166,7 @@ class FeedRanker:
         cand_vecs = self._vectors(cand, papers, emb)
         prof_vecs = self._vectors(row_ids, papers, emb)
         if prof["interests"].strip():
-            prof_vecs = np.vstack([prof_vecs, emb.embed_batch([prof["interests"]])])  # type: ignore[attr-defined]
+            prof_vecs = np.vstack([prof_vecs, emb.embed_batch([prof["interests"]])])
         fused, sim = rerank.fuse(total, picked, cand_vecs, prof_vecs, cfg)
         return fused, {int(j): float(s) for j, s in zip(picked, sim, strict=True)}
 
@@ -243,7 +246,7 @@ def coauthors(author_lists: Sequence[Sequence[str]], owners: Sequence[str] = ())
         if not top or top[0][1] < 2 or 2 * top[0][1] < len(folded) or (len(top) > 1 and top[1][1] == top[0][1]):
             return {}
         named = {top[0][0]}
-    out = {}
+    out: dict[str, str] = {}
     for names, fs in zip(author_lists, folded, strict=True):
         if fs & named:
             for name in names:

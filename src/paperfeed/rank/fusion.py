@@ -71,7 +71,7 @@ def minmax(scores: Mapping[K, float]) -> dict[K, float]:
     return {key: (value - lo) / span for key, value in scores.items()}
 
 
-def zfuse(columns: Sequence[Sequence[float]], weights: Sequence[float]) -> np.ndarray:
+def zfuse(columns: Sequence[Sequence[float] | np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Weighted sum of score columns, each standardised to zero mean and unit variance over the
     candidates (a constant column adds nothing). All columns score the same candidates."""
     total = np.zeros(len(columns[0]) if columns else 0)

@@ -18,6 +18,7 @@ from scipy import sparse
 
 from paperfeed.embed.base import paper_text
 from paperfeed.rank.lexical import Lexical
+from paperfeed.store.base import PaperStore
 
 log = logging.getLogger(__name__)
 FIT_SAMPLE = 60_000
@@ -48,16 +49,16 @@ class LexicalIndex:
         return self.lexical.transform(texts)
 
 
-def _state_of(store) -> list[tuple[int, str]]:
+def _state_of(store: PaperStore) -> list[tuple[int, str]]:
     return store.text_hashes()
 
 
-def _texts(store, ids: list[int]) -> list[str]:
+def _texts(store: PaperStore, ids: list[int]) -> list[str]:
     papers = store.papers_map(ids)
     return [paper_text(papers[i].title, papers[i].abstract) if i in papers else "" for i in ids]
 
 
-def build(store) -> LexicalIndex:
+def build(store: PaperStore) -> LexicalIndex:
     """Fit on a sample of the library and compute every paper's row."""
     state = _state_of(store)
     ids = np.array([i for i, _ in state], dtype=np.int64)
@@ -69,14 +70,14 @@ def build(store) -> LexicalIndex:
     return LexicalIndex(lexical, ids, hashes, rows, fitted_on=len(ids))
 
 
-def _transform_chunked(lexical: Lexical, store, ids: list[int], chunk: int = 5000) -> sparse.csr_matrix:
+def _transform_chunked(lexical: Lexical, store: PaperStore, ids: list[int], chunk: int = 5000) -> sparse.csr_matrix:
     parts = [lexical.transform(_texts(store, ids[i : i + chunk])) for i in range(0, len(ids), chunk)]
     if not parts:
         return sparse.csr_matrix((0, len(lexical.vectorizer.vocabulary_)), dtype=np.float32)
     return sparse.vstack(parts).tocsr()
 
 
-def refresh(store, index: LexicalIndex) -> LexicalIndex:
+def refresh(store: PaperStore, index: LexicalIndex) -> LexicalIndex:
     """Bring rows up to date with the library: new/changed papers transformed, deleted dropped."""
     state = _state_of(store)
     if len(state) > 2 * max(index.fitted_on, 1):
@@ -124,7 +125,7 @@ def load(directory: Path) -> tuple[LexicalIndex, str] | None:
         return None
 
 
-def load_or_build(store, directory: Path) -> LexicalIndex:
+def load_or_build(store: PaperStore, directory: Path) -> LexicalIndex:
     """Current lexical index: loaded, refreshed incrementally, or built."""
     state = store.change_token()
     got = load(directory)

@@ -1,7 +1,7 @@
 """Search query syntax: free words, "phrases", au:"Name", cat:cs.LG, -excluded, since:/until:.
 
-Turned into an FTS5 MATCH expression (free words OR-ed and ranked by BM25; phrases, authors
-and categories required; excluded terms removed) and into the plain text a dense model sees.
+Turned into a backend-neutral ``Match`` (free words OR-ed and ranked; phrases, authors and categories
+required; excluded terms removed) that the store renders, and into the plain text a dense model sees.
 """
 
 from __future__ import annotations
@@ -125,47 +125,56 @@ def parse_query(raw: str) -> Query:
     return _merged(q)
 
 
-def _phrase(text: str) -> str:
-    """An FTS5 string literal of the words in ``text`` (safe against FTS syntax)."""
-    words = _WORD.findall(text)
-    return '"' + " ".join(words) + '"' if words else ""
-
-
 def content_free_words(q: Query) -> list[str]:
     """The query's free words without stop words (all of them if only stop words were given)."""
     return [w for w in q.words if w.lower() not in STOPWORDS] or q.words
 
 
-def fts_expression(q: Query, free_words: bool = True, words: list[str] | None = None, join: str = "OR") -> str:
-    """FTS5 MATCH expression; empty when the query has nothing searchable.
+@dataclass(frozen=True)
+class Match:
+    """A keyword search as the store receives it; each backend renders it (store/fts5.py, store/tsquery.py).
 
-    Free words are OR-ed by default (``join="AND"`` requires all); ``words`` overrides which.
+    A paper matches when it has every phrase (in any field), every author phrase (in the authors),
+    every category phrase (in the categories), at least one of ``words`` (each a word or phrase, in
+    any field; all of them with ``all_words``), and none of ``excluded``. Only the word characters
+    of each part count, so no query syntax of a backend can leak in.
     """
-    required = [p for p in (_phrase(ph) for ph in q.phrases) if p]
-    required += [f"authors : {p}" for p in (_phrase(a) for a in q.authors) if p]
-    required += [f"categories : {p}" for p in (_phrase(c) for c in q.categories) if p]
-    if free_words:
-        chosen = words if words is not None else content_free_words(q)
-        ors = [p for p in (_phrase(w) for w in chosen) if p]
-        if ors:
-            required.append("(" + f" {join} ".join(ors) + ")")
-    if not required:
-        return ""
-    expr = " AND ".join(required)
-    for ex in q.excluded:
-        p = _phrase(ex)
-        if p:
-            expr = f"({expr}) NOT {p}"
-    return expr
+
+    phrases: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    all_words: bool = False
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing searchable: no part with a word character (such a match selects nothing)."""
+        return not any(_WORD.search(x) for x in (*self.phrases, *self.authors, *self.categories, *self.words))
 
 
-def constraint_expression(q: Query) -> str:
-    """FTS5 expression of the required parts only (phrases, authors, categories); '' if none."""
-    if not (q.phrases or q.authors or q.categories):
-        return ""
-    return fts_expression(Query(raw=q.raw, phrases=q.phrases, authors=q.authors, categories=q.categories))
+def terms_of(text: str) -> list[str]:
+    """The word-character runs of a part (what a backend turns into one phrase)."""
+    return _WORD.findall(text)
 
 
-def excluded_expression(q: Query) -> str:
-    """FTS5 expression matching any excluded term; '' if none."""
-    return " OR ".join(p for p in (_phrase(x) for x in q.excluded) if p)
+def keyword_match(q: Query, free_words: bool = True, words: list[str] | None = None, all_words: bool = False) -> Match:
+    """The match of a query: its constraints and its free words (content words by default; ``words``
+    overrides which), any of them, or all with ``all_words``."""
+    chosen = (words if words is not None else content_free_words(q)) if free_words else []
+    return Match(tuple(q.phrases), tuple(q.authors), tuple(q.categories), tuple(chosen), all_words, tuple(q.excluded))
+
+
+def constraint_match(q: Query) -> Match:
+    """The required parts only (phrases, authors, categories); empty if none."""
+    return Match(tuple(q.phrases), tuple(q.authors), tuple(q.categories))
+
+
+def excluded_match(q: Query) -> Match:
+    """Papers having any excluded term; empty if none."""
+    return Match(words=tuple(q.excluded))
+
+
+def any_word_match(words: list[str]) -> Match:
+    """Papers having any of these words."""
+    return Match(words=tuple(words))

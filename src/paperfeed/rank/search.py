@@ -1,28 +1,33 @@
-"""Keyword (FTS5 BM25), semantic (vector index) and hybrid (RRF) search."""
+"""Keyword (the store's full text: FTS5 BM25 or tsvector), semantic (vector index) and hybrid (RRF) search."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from paperfeed import normalize
+from paperfeed.embed.base import Embedder
 from paperfeed.errors import PaperfeedError
+from paperfeed.index.base import VectorIndex
 from paperfeed.models import Hit, Paper
 from paperfeed.rank.fusion import rrf
 from paperfeed.rank.query import (  # MODES is re-exported: the search modes
     MODES,
     STOPWORDS,
     Query,
-    constraint_expression,
+    any_word_match,
+    constraint_match,
     content_free_words,
-    excluded_expression,
-    fts_expression,
+    excluded_match,
+    keyword_match,
     parse_query,
 )
+from paperfeed.store.base import Store
 
 RRF_K = 60.0
 """Reciprocal-rank-fusion constant: score = sum(w / (RRF_K + rank)). Larger flattens the ranks."""
@@ -52,7 +57,7 @@ class Filters:
 class Searcher:
     """Runs searches against one store, one embedder and its vector index."""
 
-    def __init__(self, store, embedder, index_provider) -> None:
+    def __init__(self, store: Store, embedder: Embedder, index_provider: Callable[[], VectorIndex]) -> None:
         self.store = store
         self.embedder = embedder
         self._index = index_provider
@@ -107,16 +112,16 @@ class Searcher:
         they add little to BM25 but make FTS5 score most of the library (100s of ms).
         Returns the hits and the ids that matched only some of the words (the OR fallback)."""
         words = content_free_words(q)
-        expr = fts_expression(q, join="AND")
-        if not expr:
+        match = keyword_match(q, all_words=True)
+        if match.is_empty:
             return [], set()
-        found = self.store.search_fts(expr, pool, f.since, f.until, f.category)
+        found = self.store.search_fts(match, pool, f.since, f.until, f.category)
         if len(found) >= pool or len(words) < 2:
             return found, set()
         n = max(self.store.count(), 1)
         df = self.doc_freqs(words)
-        rare = [w for w in words if df[w] <= RARE_SHARE * n] or sorted(words, key=df.get)[:2]
-        more = self.store.search_fts(fts_expression(q, words=rare), pool, f.since, f.until, f.category)
+        rare = [w for w in words if df[w] <= RARE_SHARE * n] or sorted(words, key=lambda w: df[w])[:2]
+        more = self.store.search_fts(keyword_match(q, words=rare), pool, f.since, f.until, f.category)
         seen = dict(found)
         merged = found + [(i, s) for i, s in more if i not in seen]
         return sorted(merged, key=lambda x: -x[1])[:pool], {i for i, _ in more if i not in seen}
@@ -133,7 +138,7 @@ class Searcher:
 
     def doc_freqs(self, words: list[str]) -> dict[str, int]:
         """How many papers contain each word (FTS5 counts, remembered by the store)."""
-        return {w: self.store.count_fts(fts_expression(Query(raw=w, words=[w]))) for w in words}
+        return {w: self.store.count_fts(any_word_match([w])) for w in words}
 
     def _by_authors(self, q: Query) -> set[int]:
         """Papers having every full name given with au: (matched by normalised author key)."""
@@ -154,12 +159,12 @@ class Searcher:
         allowed: set[int] | None = None
         if f.since or f.until or f.category:
             allowed = set(self.store.filter_ids(f.since, f.until, f.category).tolist())
-        expr = constraint_expression(q)
-        if expr:
-            ids = {i for i, _ in self.store.search_fts(expr, 10**7, f.since, f.until, f.category)}
+        required = constraint_match(q)
+        if not required.is_empty:
+            ids = {i for i, _ in self.store.search_fts(required, 10**7, f.since, f.until, f.category)}
             allowed = ids if allowed is None else allowed & ids
-        ex = excluded_expression(q)
-        if ex:
+        ex = excluded_match(q)
+        if not ex.is_empty:
             banned = {i for i, _ in self.store.search_fts(ex, 10**7)}
             if allowed is None:
                 allowed = set(self.store.filter_ids().tolist())

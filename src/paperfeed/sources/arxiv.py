@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -85,7 +86,7 @@ class ArxivClient:
         if self._own:
             self.http.close()
 
-    def __enter__(self) -> ArxivClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

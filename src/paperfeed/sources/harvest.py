@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from paperfeed import normalize
+from paperfeed.dedup import unchanged_records
 from paperfeed.errors import InputError
 from paperfeed.models import Paper
 from paperfeed.sources.arxiv import ArxivClient, FetchError
 from paperfeed.sources.pages import Page, archive_set, read_api_page, read_oai_page, wanted
+from paperfeed.store.base import Store
 
 SOURCE_OAI = "arxiv-oai"
 SOURCE_API = "arxiv-api"
@@ -56,10 +58,10 @@ class FetchReport:
                 f"{self.unchanged} unchanged, {self.skipped} other categories; up to {self.last_datestamp}")
 
 
-def write_page(store, papers: Sequence[Paper], source: str) -> dict[str, int]:
+def write_page(store: Store, papers: Sequence[Paper], source: str) -> dict[str, int]:
     """Normalise and merge papers into the store (call inside a transaction); counts by status."""
     idents = [normalize.record_identity(p) for p in papers]
-    known = store.unchanged_records(source, idents)
+    known = unchanged_records(store, source, idents)
     normed = [p if i in known else normalize.normalize_paper(p) for i, p in enumerate(papers)]
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     for status, _ in store.write_papers(normed, source, idents) if papers else ():
@@ -79,7 +81,7 @@ def _later(a: str | None, b: str | None) -> str | None:
 
 
 def harvest_oai(
-    store, client: ArxivClient, categories: list[str], since: str | None = None, until: str | None = None,
+    store: Store, client: ArxivClient, categories: list[str], since: str | None = None, until: str | None = None,
     first_days: int = 3, progress: Callable[[FetchReport], None] | None = None,
 ) -> list[FetchReport]:
     """Harvest the OAI-PMH sets holding ``categories``, keeping papers in those categories."""
@@ -87,7 +89,7 @@ def harvest_oai(
     return [_harvest_set(store, client, s, categories, since, until, first_days, progress) for s in sets]
 
 
-def _harvest_set(store, client, set_spec, categories, since, until, first_days, progress) -> FetchReport:
+def _harvest_set(store: Store, client, set_spec, categories, since, until, first_days, progress) -> FetchReport:
     key = f"{SOURCE_OAI}:{set_spec}"
     cur = store.get_cursor(key) or {}
     token = cur.get("token") if cur.get("token") and since in (None, cur.get("from")) \
@@ -142,7 +144,7 @@ def api_query(categories: list[str], since: str, until: str | None) -> str:
 
 
 def harvest_api(
-    store, client: ArxivClient, categories: list[str], since: str | None = None, until: str | None = None,
+    store: Store, client: ArxivClient, categories: list[str], since: str | None = None, until: str | None = None,
     first_days: int = 3, page_size: int = 100, progress: Callable[[FetchReport], None] | None = None,
 ) -> FetchReport:
     """Page through the export API, oldest submission first, resuming a stopped harvest."""
@@ -210,7 +212,7 @@ class EnrichReport:
                 f"completed, {self.unchanged} unchanged, {len(self.not_found)} not found on arXiv")
 
 
-def enrich(store, client: ArxivClient, limit: int | None = None, batch: int = ID_BATCH,
+def enrich(store: Store, client: ArxivClient, limit: int | None = None, batch: int = ID_BATCH,
            progress: Callable[[int], None] | None = None) -> EnrichReport:
     """Fill missing titles, authors and dates of papers with an arXiv id, ``batch`` ids per request."""
     todo = store.papers_to_enrich(limit)

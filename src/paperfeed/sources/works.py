@@ -190,7 +190,7 @@ def _orcid(client, works: Works, base: str, progress, page_size: int) -> None:
 
 
 def _openalex(client, works: Works, base: str, progress, page_size: int) -> None:
-    cursor = "*"
+    cursor: str | None = "*"
     params = {"filter": f"author.id:{works.ident}", "per-page": min(page_size, 200)}
     if client.contact:
         params["mailto"] = client.contact

@@ -124,7 +124,7 @@ def _value(v: object) -> str:
 
 def _orcid_summary(s: dict) -> Paper | None:
     title = _value(_dict(s.get("title")).get("title"))
-    ids = {}
+    ids: dict[str, str] = {}
     for x in _list(_dict(s.get("external-ids")).get("external-id")):
         x = _dict(x)
         if _str(x.get("external-id-relationship")) in ("self", ""):

@@ -227,6 +227,9 @@ MIGRATIONS: list[str] = [
         profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE
     );
     """,
+    # 11: (PostgreSQL's full-text vector becomes a generated column kept in the row; nothing here:
+    # FTS5 keeps its own tables. The step is numbered so that both backends share one schema version)
+    "",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

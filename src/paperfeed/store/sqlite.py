@@ -6,18 +6,19 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import orjson
 
 from paperfeed import normalize
+from paperfeed.dedup import plan_writes
 from paperfeed.errors import PaperfeedError
-from paperfeed.merge import is_upload, merge, provisional, replace_provisional, same_paper_fuzzy, titles_close
 from paperfeed.models import Paper
+from paperfeed.rank.query import Match
+from paperfeed.store.fts5 import fts5_expression
 from paperfeed.store.migrations import migrate
-from paperfeed.store.rows import PaperRow, author_keys, paper_row
+from paperfeed.store.rows import PaperRow, author_keys
 from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import chunks as _chunks
 from paperfeed.store.sqlhelpers import count_missing, missing_rows
@@ -27,6 +28,7 @@ from paperfeed.store.sqlite_profiles import ProfileStoreMixin
 from paperfeed.store.sqlite_reading import ReadingStoreMixin
 from paperfeed.store.sqlite_sentences import SentenceStoreMixin
 from paperfeed.store.sqlite_users import UserStoreMixin
+from paperfeed.store.tables import TABLES, VECTOR_COLUMNS
 
 PAPER_COLS = (
     "id, key, arxiv_id, doi, title, abstract, authors, categories, date, updated, venue, url, "
@@ -65,7 +67,7 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             raise PaperfeedError(f"{self.path}: not a paperfeed library ({e})") from None
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> sqlite3.Connection:  # type: ignore[override]  # the mixins declare it as an attribute
         """This thread's connection, opened on first use."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -121,45 +123,8 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             out.update(self.conn.execute(q, (source, *chunk)).fetchall())
         return out
 
-    def unchanged_records(self, source: str, idents: Sequence[tuple[str, str]]) -> dict[int, int]:
-        """Positions of (record key, record hash) pairs already stored from ``source``, with row ids."""
-        seen = self._seen_records(source, [k for k, _ in idents])
-        out = {}
-        for i, (k, h) in enumerate(idents):
-            prev = seen.get(k)
-            if prev is not None and prev[1] == h:
-                out[i] = prev[0]
-        return out
-
-    def write_papers(
-        self, papers: Sequence[Paper], source: str, record_ids: Sequence[tuple[str, str]] | None = None,
-        rows: Sequence[PaperRow] | None = None,
-    ) -> list[tuple[str, int]]:
-        """Add or merge normalised papers from ``source``, in bulk.
-
-        ``record_ids`` are the raw records' (key, hash) (see normalize.record_identity); by
-        default the normalised paper's. ``rows``, if given, are ``rows.paper_row`` of each paper as
-        given with ``source`` among its sources (the parse worker computes them); a paper inserted
-        unmerged is stored with them. Returns (status, row id) per paper; status is added, updated
-        or unchanged.
-        """
-        idents = list(record_ids) if record_ids is not None else [
-            (p.key, normalize.content_hash(p)) for p in papers
-        ]
-        known = self.unchanged_records(source, idents)
-        out: list[tuple[str, int] | None] = [None] * len(papers)
-        todo = []
-        for i in range(len(papers)):
-            if i in known:
-                out[i] = ("unchanged", known[i])
-            else:
-                todo.append(i)
-        if todo:
-            self._write_batch([papers[i] for i in todo], [idents[i] for i in todo], source, todo, out,
-                              [rows[i] for i in todo] if rows is not None else None)
-        return out  # type: ignore[return-value]
-
-    def _seen_records(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+    def seen_records(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """(paper id, record hash) of the records with these keys stored from ``source``."""
         out: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(list(dict.fromkeys(keys))):
             q = (
@@ -170,95 +135,54 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
                 out[rk] = (pid, rh)
         return out
 
-    def _write_batch(
-        self, papers: list[Paper], idents: list[tuple[str, str]], source: str, slots: list[int],
-        out: list[tuple[str, int] | None], rows: list[PaperRow] | None = None,
-    ) -> None:
-        """Match each paper to a stored or earlier-in-batch paper, merge, then write in bulk."""
-        given = papers
-        papers = [p if source in p.sources else replace(p, sources=(*p.sources, source)) for p in papers]
-        # rows computed ahead hold for a paper exactly as given (by identity: a merge makes a new one)
-        ahead = {id(p): r for p, g, r in zip(papers, given, rows, strict=True) if p is g} if rows else {}
-        fuzzy_possible = self._has_unidentified() or any(not p.arxiv_id for p in papers)
-        upload = is_upload(source)
-        cand = self._probe(papers, index_authors=fuzzy_possible)
-        next_id = (self.conn.execute("SELECT max(id) FROM papers").fetchone()[0] or 0) + 1
-        new: dict[int, Paper] = {}  # row id -> paper to insert
-        changed: dict[int, tuple[Paper, Paper]] = {}  # row id -> (stored, merged)
-        for p, slot in zip(papers, slots, strict=True):
-            pid, old = cand.lookup(p)
-            if pid is None and fuzzy_possible:
-                pid, old = cand.fuzzy(p) or self._find_fuzzy(p) or (None, None)
-                if pid is not None:
-                    cand.add(pid, old)
-            if pid is None:
-                pid, next_id = next_id, next_id + 1
-                new[pid] = p
-                cand.add(pid, p)
-                out[slot] = ("added", pid)
-                continue
-            if upload and pid not in new:  # a user's upload links to a stored paper, never rewrites it
-                out[slot] = ("unchanged", pid)
-                continue
-            stored = changed[pid][0] if pid in changed else old
-            base = new.get(pid) or changed.get(pid, (old, old))[1]
-            combine = replace_provisional if pid not in new and not upload and provisional(base) else merge
-            merged = cand.keep_ids_unique(pid, combine(base, p))
-            cand.add(pid, merged)
-            if pid in new:
-                new[pid] = merged
-                out[slot] = ("unchanged", pid)
-            elif merged == stored:
-                out[slot] = ("unchanged", pid)
-            else:
-                changed[pid] = (stored, merged)
-                out[slot] = ("updated", pid)
-        self._insert_many({pid: (p, ahead.get(id(p)) or paper_row(p)) for pid, p in new.items()})
-        for pid, (_, merged) in changed.items():
-            self._update(pid, merged)
-        if new or changed:
-            self.conn.execute(
-                "INSERT INTO meta(name, value) VALUES ('papers_generation', '1') ON CONFLICT(name) "
-                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-            )
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO paper_sources(source, record_key, paper_id, record_hash) VALUES (?,?,?,?)",
-            [(source, k, out[s][1], h) for (k, h), s in zip(idents, slots, strict=True)],
-        )
+    def write_papers(
+        self, papers: Sequence[Paper], source: str, record_ids: Sequence[tuple[str, str]] | None = None,
+        rows: Sequence[PaperRow] | None = None,
+    ) -> list[tuple[str, int]]:
+        """Add or merge normalised papers from ``source``, in bulk (matching: paperfeed/dedup.py).
 
-    def _has_unidentified(self) -> bool:
+        Returns (status, row id) per paper; status is added, updated or unchanged."""
+        with self.transaction():
+            plan = plan_writes(self, papers, source, record_ids, rows)
+            self._insert_many(plan.new)
+            for pid, merged in plan.changed.items():
+                self._update(pid, merged)
+            if plan.new or plan.changed:
+                self.conn.execute(
+                    "INSERT INTO meta(name, value) VALUES ('papers_generation', '1') ON CONFLICT(name) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO paper_sources(source, record_key, paper_id, record_hash) VALUES (?,?,?,?)",
+                plan.sources,
+            )
+        return plan.statuses
+
+    # ---- dedup candidates (paperfeed/dedup.py) ------------------------------
+
+    def has_unidentified(self) -> bool:
         """Whether any stored paper lacks an arXiv id (only those can fuzzy-match an arXiv record)."""
         return self.conn.execute("SELECT 1 FROM papers WHERE arxiv_id IS NULL LIMIT 1").fetchone() is not None
 
-    def _probe(self, papers: Sequence[Paper], index_authors: bool) -> _Candidates:
-        """Stored papers sharing an arXiv id, DOI or normalised title with any paper of the batch."""
-        cand = _Candidates(index_authors)
-        for col, vals in (
-            ("arxiv_id", {p.arxiv_id for p in papers if p.arxiv_id}),
-            ("doi", {p.doi for p in papers if p.doi}),
-            ("title_key", {normalize.title_key(p.title) for p in papers if p.title}),
-        ):
-            for chunk in _chunks(sorted(vals)):
+    def papers_sharing_ids(self, arxiv_ids: Iterable[str], dois: Iterable[str],
+                           title_keys: Iterable[str]) -> dict[int, Paper]:
+        """Stored papers having any of these arXiv ids, DOIs or normalised titles."""
+        out: dict[int, Paper] = {}
+        for col, vals in (("arxiv_id", arxiv_ids), ("doi", dois), ("title_key", title_keys)):
+            for chunk in _chunks(sorted(set(vals))):
                 q = f"SELECT {PAPER_COLS} FROM papers WHERE {col} IN ({','.join('?' * len(chunk))})"
                 for row in self.conn.execute(q, chunk):
-                    cand.add(row[0], row_to_paper(row))
-        return cand
+                    out[row[0]] = row_to_paper(row)
+        return out
 
-    def _find_fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
-        """A stored paper with a near-identical title and a shared author (no conflicting ids)."""
-        keys = [k for k in {normalize.author_key(a) for a in p.authors} if k]
-        if not keys or not p.title:
-            return None
-        tk = normalize.title_key(p.title)
+    def title_keys_by_author(self, author_keys: Sequence[str], without_arxiv: bool) -> list[tuple[int, str]]:
+        """(id, title key) of papers with any of these author keys (only those without an arXiv id)."""
+        extra = "AND p.arxiv_id IS NULL" if without_arxiv else ""
         q = (
             "SELECT p.id, p.title_key FROM papers p WHERE p.id IN (SELECT paper_id FROM paper_authors "
-            f"WHERE author_key IN ({','.join('?' * len(keys))})) {'AND p.arxiv_id IS NULL' if p.arxiv_id else ''}"
+            f"WHERE author_key IN ({','.join('?' * len(author_keys))})) {extra}"
         )
-        close = [pid for pid, k in self.conn.execute(q, keys) if titles_close(tk, k)]
-        for pid, old in self.papers_map(close).items():
-            if same_paper_fuzzy(old, p):
-                return pid, old
-        return None
+        return self.conn.execute(q, list(author_keys)).fetchall()
 
     def _insert_many(self, new: dict[int, tuple[Paper, PaperRow]]) -> None:
         """Insert new papers with preassigned row ids, their author keys and their FTS rows."""
@@ -450,10 +374,13 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
     # ---- keyword search ----------------------------------------------------
 
     def search_fts(
-        self, match: str, limit: int, since: str | None = None, until: str | None = None,
+        self, match: Match, limit: int, since: str | None = None, until: str | None = None,
         category: str | None = None,
     ) -> list[tuple[int, float]]:
         """FTS5 BM25 search (title weighted above abstract); returns (id, score), best first."""
+        expr = fts5_expression(match)
+        if not expr:
+            return []
         where, args = _filters(since, until, category, prefix="p.")
         where = where.replace("WHERE", "AND", 1) if where else ""
         join = "JOIN papers p ON p.id = papers_fts.rowid " if where else ""  # the join costs 2-3x
@@ -462,27 +389,27 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
             f"{join}WHERE papers_fts MATCH ? {where} ORDER BY s DESC LIMIT ?"
         )
         try:
-            return [(r[0], float(r[1])) for r in self.conn.execute(q, (match, *args, limit))]
+            return [(r[0], float(r[1])) for r in self.conn.execute(q, (expr, *args, limit))]
         except sqlite3.OperationalError as e:
-            raise PaperfeedError(f"cannot run keyword query {match!r}: {e}") from None
+            raise PaperfeedError(f"cannot run keyword query {expr!r}: {e}") from None
 
-    def count_fts(self, match: str) -> int:
-        """How many papers match an FTS5 expression (0 for an invalid one).
+    def count_fts(self, match: Match) -> int:
+        """How many papers a keyword match selects.
 
         Remembered until the papers change (search asks for the same words' frequencies often)."""
+        expr = fts5_expression(match)
+        if not expr:
+            return 0
         row = self.conn.execute("SELECT value FROM meta WHERE name = 'papers_generation'").fetchone()
         generation = row[0] if row else "0"
         cache = self._fts_counts
         if self._fts_counts_generation != generation or len(cache) > 50_000:
             cache.clear()
             self._fts_counts_generation = generation
-        if match not in cache:
-            try:
-                sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"
-                cache[match] = self.conn.execute(sql, (match,)).fetchone()[0]
-            except sqlite3.OperationalError:
-                cache[match] = 0
-        return cache[match]
+        if expr not in cache:
+            sql = "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH ?"
+            cache[expr] = self.conn.execute(sql, (expr,)).fetchone()[0]
+        return cache[expr]
 
     # ---- vectors -------------------------------------------------------------
 
@@ -546,67 +473,45 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
                 out[pid] = np.frombuffer(blob, dtype=np.float32, count=dim)
         return out
 
+    def database_index(self, model_id: str, dim: int) -> None:
+        """None: a SQLite library's vector index is a file beside it (index/factory.py)."""
+        return None
+
+    def build_vector_index(self, model_id: str, dim: int) -> None:
+        """Nothing: Library builds and saves the file index."""
+
+    # ---- whole tables (paperfeed/copy.py) ----------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows in each table of store/tables.py."""
+        return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t, _ in TABLES}
+
+    def table_rows(self, table: str, columns: Sequence[str], batch: int) -> Iterator[list[tuple]]:
+        """A table's rows in batches (vectors as float32 arrays)."""
+        cur = self.conn.execute(f"SELECT {', '.join(columns)} FROM {table}")
+        vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
+        while rows := cur.fetchmany(batch):
+            if vec:
+                rows = [tuple(np.frombuffer(v, dtype=np.float32) if i in vec else v for i, v in enumerate(r))
+                        for r in rows]
+            yield rows
+
+    def put_table_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert rows into a table as they are (call in a transaction)."""
+        vec = [i for i, c in enumerate(columns) if (table, c) in VECTOR_COLUMNS]
+        if vec:
+            rows = [tuple(np.ascontiguousarray(v, dtype=np.float32).tobytes() if i in vec else v
+                          for i, v in enumerate(r)) for r in rows]
+        self.conn.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                              rows)
+
+    def finish_copy(self) -> None:
+        """After put_table_rows: index the copied papers' text."""
+        self.conn.execute("INSERT INTO papers_fts(papers_fts) VALUES('rebuild')")
+
     def vector_models(self) -> dict[str, int]:
         """Models with stored vectors and how many each has."""
         return dict(self.conn.execute("SELECT model_id, count(*) FROM vectors GROUP BY model_id").fetchall())
-
-
-class _Candidates:
-    """Papers a batch may merge into, indexed by arXiv id, DOI and title key."""
-
-    def __init__(self, index_authors: bool = True) -> None:
-        self.index_authors = index_authors  # only needed when fuzzy matching is possible
-        self.by_arxiv: dict[str, int] = {}
-        self.by_doi: dict[str, int] = {}
-        self.by_title: dict[str, list[int]] = {}
-        self.by_author: dict[str, list[int]] = {}
-        self.papers: dict[int, Paper] = {}
-
-    def add(self, pid: int, p: Paper) -> None:
-        """Remember (or refresh) a candidate paper."""
-        self.papers[pid] = p
-        if p.arxiv_id:
-            self.by_arxiv[p.arxiv_id] = pid
-        if p.doi:
-            self.by_doi[p.doi] = pid
-        tk = normalize.title_key(p.title)
-        if tk and pid not in self.by_title.setdefault(tk, []):
-            self.by_title[tk].append(pid)
-        for key in {normalize.author_key(a) for a in p.authors} if self.index_authors else ():
-            if pid not in self.by_author.setdefault(key, []):
-                self.by_author[key].append(pid)
-
-    def fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
-        """An earlier paper of this batch that is the same paper by fuzzy title and shared author."""
-        tk = normalize.title_key(p.title)
-        for key in {normalize.author_key(a) for a in p.authors}:
-            for pid in self.by_author.get(key, ()):
-                other = self.papers[pid]
-                if titles_close(tk, normalize.title_key(other.title)) and same_paper_fuzzy(other, p):
-                    return pid, other
-        return None
-
-    def keep_ids_unique(self, pid: int, merged: Paper) -> Paper:
-        """Drop an arXiv id or DOI that already belongs to another paper (no two papers share one)."""
-        if merged.doi and self.by_doi.get(merged.doi, pid) != pid:
-            merged = replace(merged, doi=self.papers[pid].doi if self.papers[pid].doi != merged.doi else None)
-        if merged.arxiv_id and self.by_arxiv.get(merged.arxiv_id, pid) != pid:
-            merged = replace(merged, arxiv_id=None)
-        return merged
-
-    def lookup(self, p: Paper) -> tuple[int | None, Paper | None]:
-        """The candidate with the same arXiv id, else DOI, else title (without conflicting ids)."""
-        for table, val in ((self.by_arxiv, p.arxiv_id), (self.by_doi, p.doi)):
-            if val and val in table:
-                return table[val], self.papers[table[val]]
-        for pid in self.by_title.get(normalize.title_key(p.title), ()) if p.title else ():
-            if not _conflicting_ids(self.papers[pid], p):
-                return pid, self.papers[pid]
-        return None, None
-
-
-def _conflicting_ids(a: Paper, b: Paper) -> bool:
-    return bool((a.arxiv_id and b.arxiv_id and a.arxiv_id != b.arxiv_id) or (a.doi and b.doi and a.doi != b.doi))
 
 
 def _filters(

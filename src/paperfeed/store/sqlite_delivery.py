@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
 
+from paperfeed.errors import AlreadyDelivered
 from paperfeed.store.sqlhelpers import now as _now
 
 
@@ -22,23 +25,26 @@ class DeliveryStoreMixin:
     # ---- digests ---------------------------------------------------------------
 
     def begin_digest(
-        self, profile_id: int, items: Sequence[tuple[int, str]], message_id: str, recipient: str,
+        self, profile_id: int, items: Sequence[tuple[int, str]], message_id: str | None, recipient: str | None,
         subject: str, channel: str = "email",
     ) -> int:
         """Record a digest in state 'sending' with its (paper id, why) items; returns its id.
 
-        Call inside a transaction. Raises sqlite3.IntegrityError if a paper was already delivered.
+        Call inside a transaction. Raises AlreadyDelivered if a paper was already delivered.
         """
         cur = self.conn.execute(
             "INSERT INTO digests(profile_id, channel, status, message_id, recipient, subject, created_at) "
             "VALUES (?, ?, 'sending', ?, ?, ?, ?)",
             (profile_id, channel, message_id, recipient, subject, _now()),
         )
-        digest_id = cur.lastrowid
-        self.conn.executemany(
-            "INSERT INTO deliveries(profile_id, paper_id, digest_id, position, why) VALUES (?,?,?,?,?)",
-            [(profile_id, pid, digest_id, pos, why) for pos, (pid, why) in enumerate(items, 1)],
-        )
+        digest_id = int(cur.lastrowid or 0)
+        try:
+            self.conn.executemany(
+                "INSERT INTO deliveries(profile_id, paper_id, digest_id, position, why) VALUES (?,?,?,?,?)",
+                [(profile_id, pid, digest_id, pos, why) for pos, (pid, why) in enumerate(items, 1)],
+            )
+        except sqlite3.IntegrityError as e:
+            raise AlreadyDelivered(f"digest for profile {profile_id}: {e}") from None
         return digest_id
 
     def mark_digest_sent(self, digest_id: int, note: str | None = None) -> None:
@@ -59,7 +65,8 @@ class DeliveryStoreMixin:
 
     def digests(self, profile_id: int | None = None, status: str | None = None, limit: int = 50) -> list[dict]:
         """Digests, newest first, optionally for one profile and/or one status."""
-        conds, args = [], []
+        conds: list[str] = []
+        args: list[int | str] = []
         if profile_id is not None:
             conds.append("g.profile_id = ?")
             args.append(profile_id)
@@ -118,3 +125,11 @@ class DeliveryStoreMixin:
     def cursors(self) -> dict[str, dict]:
         """Every saved cursor by source."""
         return {s: json.loads(v) for s, v in self.conn.execute("SELECT source, value FROM fetch_cursors")}
+
+    # ---- the run lock -------------------------------------------------------------
+
+    def run_lock(self, what: str, home: Path) -> AbstractContextManager[None]:
+        """One daily run or digest send at a time: a file lock in the data directory (delivery/lock.py)."""
+        from paperfeed.delivery.lock import run_lock
+
+        return run_lock(home, what)

@@ -28,7 +28,7 @@ class ProfileStoreMixin:
                 "INSERT INTO profiles(name, interests, authors, created_at) VALUES (?,?,?,?)",
                 (name, interests, json.dumps(list(authors), ensure_ascii=False), _now()),
             )
-            return cur.lastrowid
+            return int(cur.lastrowid or 0)
         if interests:
             self.conn.execute("UPDATE profiles SET interests = ? WHERE id = ?", (interests, pid))
         if authors:
@@ -90,7 +90,8 @@ class ProfileStoreMixin:
         papers = [r[0] for r in c.execute(
             "SELECT paper_id FROM profile_papers WHERE profile_id = ? ORDER BY paper_id", (profile_id,))]
         fb = c.execute("SELECT paper_id, value FROM feedback WHERE profile_id = ? ORDER BY at", (profile_id,))
-        liked, disliked = [], []
+        liked: list[int] = []
+        disliked: list[int] = []
         for pid, v in fb:
             (liked if v > 0 else disliked).append(pid)
         mutes = c.execute("SELECT kind, value FROM mutes WHERE profile_id = ?", (profile_id,)).fetchall()

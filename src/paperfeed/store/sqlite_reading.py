@@ -1,5 +1,5 @@
-"""Reading tables of the SQLite store: reading list, tags, alerts (saved searches), feed tokens and
-each user's default profile (migration 13). Callers wrap writes in ``transaction()``.
+"""Reading tables of the SQLite store (store/base.py ReadingStore): reading list, tags, alerts (saved
+searches), feed tokens and each user's default profile (migration 10). Callers wrap writes in ``transaction()``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ReadingStoreMixin:
 
     def tagged_ids(self, profile_id: int, tag: str) -> list[int]:
         """Papers carrying a tag, most recently tagged first."""
-        q = "SELECT paper_id FROM paper_tags WHERE profile_id = ? AND tag = ? ORDER BY added_at DESC"
+        q = "SELECT paper_id FROM paper_tags WHERE profile_id = ? AND tag = ? ORDER BY added_at DESC, paper_id DESC"
         return [r[0] for r in self.conn.execute(q, (profile_id, tag))]
 
     # ---- alerts (saved searches) ---------------------------------------------------
@@ -73,7 +73,7 @@ class ReadingStoreMixin:
                 (profile_id, name, query, after_id, token, _now()))
         except sqlite3.IntegrityError:
             return None
-        return int(cur.lastrowid)
+        return cur.lastrowid
 
     def remove_alert(self, profile_id: int, name: str) -> bool:
         """Delete a saved search; True when it existed."""

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
 
 import numpy as np
 
+from paperfeed.errors import ReadOnlyStore
 from paperfeed.store.sqlhelpers import chunks, count_missing, missing_rows
 
 
 class SentenceStoreMixin:
     """Per-paper matrices of sentence vectors, keyed by (paper, model) and valid for one text hash."""
+
+    conn: sqlite3.Connection
+    path: Path
+    transaction: Callable[[], AbstractContextManager[None]]
 
     def sentence_vectors_for(self, model_id: str, ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
         """Current sentence matrices (float32, n x dim) for some row ids; stale or missing are absent."""
@@ -31,11 +39,16 @@ class SentenceStoreMixin:
             (pid, model_id, th, len(m), np.ascontiguousarray(m, dtype=np.float16).tobytes())
             for (pid, th), m in zip(rows, mats, strict=True)
         ]
-        with self.transaction():
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO sentence_vectors(paper_id, model_id, text_hash, n, vecs) VALUES (?,?,?,?,?)",
-                data,
-            )
+        try:
+            with self.transaction():
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO sentence_vectors(paper_id, model_id, text_hash, n, vecs) "
+                    "VALUES (?,?,?,?,?)", data,
+                )
+        except sqlite3.OperationalError as e:
+            if "readonly" in str(e):
+                raise ReadOnlyStore(f"{self.path}: the library is read-only") from None
+            raise
 
     def papers_missing_sentence_vectors(self, model_id: str, limit: int) -> list[tuple[int, str, str, str]]:
         """Up to ``limit`` (id, title, abstract, text_hash) whose sentence vectors are missing or stale."""

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from paperfeed.errors import PaperfeedError, ProfileTaken
+from paperfeed.store.base import UserRow
 from paperfeed.store.sqlhelpers import now as _now
-
-
-@dataclass(frozen=True)
-class UserRow:
-    """One web account."""
-
-    id: int
-    name: str
-    password_hash: str
-    created_at: str
 
 
 class UserStoreMixin:
@@ -38,7 +28,7 @@ class UserStoreMixin:
             )
         except sqlite3.IntegrityError:
             raise PaperfeedError(f"user {name!r} already exists") from None
-        return int(cur.lastrowid)
+        return int(cur.lastrowid or 0)
 
     def user_by_name(self, name: str) -> UserRow | None:
         """The user with this name, ignoring (ASCII) case, or None; an exact match first."""

@@ -43,7 +43,7 @@ def create_profile(
     lib.check_profile_name(name)  # before the name is claimed
     for k in keys:
         lib.get(k)  # unknown keys fail before the profile is claimed
-    if not user.sees_everything:
+    if user.user_id is not None:  # not single-user mode
         lib.accounts.claim_profile(name, user.user_id)
     return lib.create_profile(name, files=files, keys=keys, author=author or None, interests=interests or None,
                               uploaded=True)

@@ -1,7 +1,9 @@
 """create_app(settings): the FastAPI application, sharing one Library across requests.
 
-Run with one worker (``paperfeed serve``): the Library's stores are per-thread SQLite connections
-in WAL mode, so requests keep working while `paperfeed daily` or `ingest` write from another process.
+``paperfeed serve`` runs one process; ``serve --workers N`` runs N, each building its own app with
+``app_from_environment``. SQLite: per-thread connections in WAL mode (readers never block, one
+writer), the vector index file read by every worker; PostgreSQL: a connection pool per worker and
+the index in the database. Requests keep working while `daily` or `ingest` write from elsewhere.
 """
 
 from __future__ import annotations
@@ -39,6 +41,27 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 _NO_CSP = ("/docs", "/redoc")  # FastAPI's interactive docs load their script from a CDN
+
+
+WORKER_LOGIN_ENV = "PAPERFEED_WEB_LOGIN"
+
+
+def worker_environment(settings: Settings, login_required: bool) -> dict[str, str]:
+    """What a worker process of `serve --workers N` needs to build the same app (app_from_environment)."""
+    env = {"PAPERFEED_DB": settings.store_url, "PAPERFEED_HOME": str(settings.home),
+           WORKER_LOGIN_ENV: "1" if login_required else "0"}
+    if settings.model_id:
+        env["PAPERFEED_MODEL"] = settings.model_id
+    return env
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (uvicorn factory): settings from the environment the parent set."""
+    import os
+
+    from paperfeed.config import load_settings
+
+    return create_app(load_settings(), login_required=os.environ.get(WORKER_LOGIN_ENV) == "1")
 
 
 def create_app(settings: Settings, library: Library | None = None, *, login_required: bool = False,

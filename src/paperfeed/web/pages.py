@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from paperfeed.accounts import Principal
 from paperfeed.errors import PaperfeedError
 from paperfeed.library import Library
+from paperfeed.models import Hit
 from paperfeed.web import access
 from paperfeed.web.deps import LibraryDep, UserDep, optional_user
 from paperfeed.web.params import MapParams, RecentParams, SearchParams, by_day, run_recent, run_search
@@ -42,7 +43,8 @@ def home(request: Request, lib: LibraryDep, user: UserDep) -> Response:
 
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request, lib: LibraryDep, user: UserDep, p: Annotated[SearchParams, Depends()]) -> Response:
-    hits, more, error = [], False, None
+    hits: list[Hit] = []
+    more, error = False, None
     if p.query:
         try:
             hits, more = run_search(lib, p)

@@ -165,7 +165,8 @@ class TopicMaps:
         self.cache_dir = cache_dir
         self._lock = threading.Lock()
 
-    def points(self, req: MapRequest, extra_ids: set[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+    def points(self, req: MapRequest,
+               extra_ids: set[int] | frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
         """(paper ids, coordinates) of the map; ``extra_ids`` (a profile's papers) are always included."""
         emb = self.lib.embedder()
         state = self.lib.vector_state(emb.model_id)
@@ -191,7 +192,7 @@ class TopicMaps:
             else date.today()
         return (anchor - timedelta(days=days - 1)).isoformat()
 
-    def _select(self, req: MapRequest, extra: set[int], candidates: np.ndarray) -> np.ndarray:
+    def _select(self, req: MapRequest, extra: set[int] | frozenset[int], candidates: np.ndarray) -> np.ndarray:
         """A deterministic sample of at most ``limit`` candidates plus the extra ids."""
         if len(candidates) > req.limit:
             rng = np.random.default_rng(req.seed)
