@@ -24,9 +24,19 @@ def main(db: str | None) -> None:
 
 
 def _register() -> None:
-    from paperfeed.cli import delivery_cmds, eval_cmds, library_cmds, profile_cmds, reading_cmds, search_cmds, web_cmds
+    from paperfeed.cli import (
+        delivery_cmds,
+        eval_cmds,
+        library_cmds,
+        model_cmds,
+        profile_cmds,
+        reading_cmds,
+        search_cmds,
+        web_cmds,
+    )
 
-    for mod in (library_cmds, search_cmds, profile_cmds, reading_cmds, delivery_cmds, web_cmds, eval_cmds):
+    mods = (library_cmds, search_cmds, model_cmds, profile_cmds, reading_cmds, delivery_cmds, web_cmds, eval_cmds)
+    for mod in mods:
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 

@@ -102,7 +102,8 @@ def finish_model(g: Graph, pooled: str, hidden: int, doc: str = "",
     inputs = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "sequence"])
               for n in ("input_ids", "attention_mask")]
     outputs = [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", hidden])]
-    outputs += [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "sequence", "channels"]) for name in extra_outputs]
+    outputs += [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "sequence", "channels"])
+                for name in extra_outputs]
     g.nodes.append(helper.make_node("Identity", [pooled], ["embedding"], name="embedding_output"))
     graph = helper.make_graph(g.nodes, "sentence_encoder", inputs, outputs, list(g.initializers.values()))
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
