@@ -1,11 +1,13 @@
-"""Embedding throughput: papers/s for the ONNX MiniLM models (and sentence-transformers if present).
+"""Embedding throughput: papers/s for the ONNX models (and sentence-transformers if present).
 
     python bench/bench_embed.py [--n 2000] [--batch-sizes 32,64] [--fresh-cache] [--st]
+    python bench/bench_embed.py --n 200 --batch-sizes 32 --models minilm-l6-int8,mpnet-base-int8,mpnet-base-fp32
 
 Reads title + abstract of the first N papers of a gzipped JSON-lines corpus and embeds them with
-every (model, batch size) configuration. The texts are processed in blocks, and each block is run
-through every configuration in turn, so load from other processes on a shared machine hits all
-configurations alike. Prints papers/s and the int8-vs-fp32 cosine.
+every (model, batch size) configuration (mpnet-* ids need `paperfeed models install mpnet`). The
+texts are processed in blocks, and each block is run through every configuration in turn, so load
+from other processes on a shared machine hits all configurations alike. Prints papers/s, the
+int8-vs-fp32 cosine and top-10 neighbour overlap per model family, and the ONNX file sizes.
 
 With ``--st`` the sentence-transformers (torch) path of the same weights joins the rotation; it runs
 in a child process (``--st-python`` may name another venv's python), so torch never shares a
@@ -74,21 +76,25 @@ def read_texts(path: Path, n: int) -> list[str]:
     return texts
 
 
+def onnx_encoder(model_id: str, cache_dir: Path | str | None, batch_size: int = 32):  # noqa: ANN201
+    """The ONNX embedder of a MiniLM or MPNet model id."""
+    from paperfeed.embed import onnx_minilm, onnx_mpnet
+    from paperfeed.embed.onnx_encoder import OnnxEncoder
+
+    variants = {**onnx_minilm.VARIANTS, **onnx_mpnet.VARIANTS}
+    return OnnxEncoder(variants[model_id], cache_dir=cache_dir, batch_size=batch_size)
+
+
 def export_time(model_id: str) -> float:
     """Seconds to export a model into an empty cache and load it."""
-    from paperfeed.embed.onnx_minilm import OnnxMiniLMEmbedder
-
     with tempfile.TemporaryDirectory(prefix="bench-embed-") as tmp:
         start = time.perf_counter()
-        OnnxMiniLMEmbedder(model_id, cache_dir=tmp)
+        onnx_encoder(model_id, tmp)
         return time.perf_counter() - start
 
 
-def onnx_runner(model_id: str, batch_size: int, texts: list[str], out: np.ndarray, cache_dir: Path | None) -> Runner:
-    """A runner for one ONNX model and batch size; embed_batch sorts each block by length."""
-    from paperfeed.embed.onnx_minilm import OnnxMiniLMEmbedder
-
-    embedder = OnnxMiniLMEmbedder(model_id, cache_dir=cache_dir, batch_size=batch_size)
+def onnx_runner(embedder, batch_size: int, texts: list[str], out: np.ndarray) -> Runner:  # noqa: ANN001
+    """A runner for one ONNX embedder; embed_batch sorts each block by length."""
     embedder.embed_batch(texts[:batch_size])  # warm-up: the first run allocates buffers
 
     def run(start: int, end: int) -> float:
@@ -164,6 +170,16 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
+def top10_overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean share of each paper's 10 nearest neighbours (among these papers) that both models agree on."""
+    sa, sb = a @ a.T, b @ b.T
+    np.fill_diagonal(sa, -np.inf)
+    np.fill_diagonal(sb, -np.inf)
+    k = min(10, len(a) - 1)
+    na, nb = np.argsort(-sa, axis=1)[:, :k], np.argsort(-sb, axis=1)[:, :k]
+    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(na, nb, strict=True)]))
+
+
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -190,8 +206,10 @@ def build_runners(args: argparse.Namespace, texts: list[str]) -> tuple[dict[str,
         for model_id in args.models.split(","):
             for batch_size in batch_sizes:
                 name = f"{model_id} b{batch_size}"
-                outputs[name] = np.zeros((len(texts), 384), dtype=np.float32)
-                runners[name] = onnx_runner(model_id, batch_size, texts, outputs[name], args.cache_dir)
+                embedder = onnx_encoder(model_id, args.cache_dir, batch_size)
+                print(f"{model_id}: {embedder.model_path.stat().st_size / 1e6:.0f} MB ({embedder.model_path.name})")
+                outputs[name] = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+                runners[name] = onnx_runner(embedder, batch_size, texts, outputs[name])
     else:
         print("paperfeed/onnxruntime not importable here: only sentence-transformers runs")
     if args.st or not runners:
@@ -233,13 +251,16 @@ def main() -> None:
 
 
 def report_quality(outputs: dict[str, np.ndarray]) -> None:
-    """int8 vs fp32, and fp32 ONNX vs sentence-transformers, cosine per paper."""
-    int8 = next((v for k, v in outputs.items() if k.startswith("minilm-l6-int8")), None)
+    """int8 vs fp32 per model family, and fp32 ONNX MiniLM vs sentence-transformers, cosine per paper."""
+    for family in ("minilm-l6", "mpnet-base"):
+        int8 = next((v for k, v in outputs.items() if k.startswith(f"{family}-int8")), None)
+        fp32 = next((v for k, v in outputs.items() if k.startswith(f"{family}-fp32")), None)
+        if int8 is not None and fp32 is not None:
+            cos = cosine(int8, fp32)
+            print(f"{family} int8 vs fp32 cosine: mean {cos.mean():.4f}  min {cos.min():.4f}  "
+                  f"1st pct {np.percentile(cos, 1):.4f}  top-10 overlap {top10_overlap(int8, fp32):.3f}")
     fp32 = next((v for k, v in outputs.items() if k.startswith("minilm-l6-fp32")), None)
     st = next((v for k, v in outputs.items() if k.startswith("sentence-transformers")), None)
-    if int8 is not None and fp32 is not None:
-        cos = cosine(int8, fp32)
-        print(f"int8 vs fp32 cosine: mean {cos.mean():.4f}  min {cos.min():.4f}  1st pct {np.percentile(cos, 1):.4f}")
     if st is not None and fp32 is not None:
         cos = cosine(st, fp32)
         print(f"fp32 ONNX vs sentence-transformers cosine: mean {cos.mean():.6f}  min {cos.min():.6f}")

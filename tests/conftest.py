@@ -27,12 +27,13 @@ def requires_data(name: str) -> pytest.MarkDecorator:
 
 @pytest.fixture(autouse=True)
 def paperfeed_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own PAPERFEED_HOME and no PAPERFEED_DB / PAPERFEED_MODEL from outside."""
+    """Every test gets its own PAPERFEED_HOME; PAPERFEED_DB, _MODEL and _MPNET_DIR from outside are cleared."""
     home = tmp_path / "paperfeed-home"
     home.mkdir()
     monkeypatch.setenv("PAPERFEED_HOME", str(home))
     monkeypatch.delenv("PAPERFEED_DB", raising=False)
     monkeypatch.delenv("PAPERFEED_MODEL", raising=False)
+    monkeypatch.delenv("PAPERFEED_MPNET_DIR", raising=False)
     return home
 
 

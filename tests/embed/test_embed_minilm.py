@@ -19,6 +19,7 @@ import pytest
 from scipy.special import erf
 
 from paperfeed.embed import Embedder, get_embedder, paper_text
+from paperfeed.embed import onnx_encoder as enc
 from paperfeed.embed import onnx_minilm as om
 from paperfeed.embed.registry import clear_cache
 
@@ -158,10 +159,10 @@ def test_order_is_restored_and_stable_across_batches(int8: om.OnnxMiniLMEmbedder
 
 def test_chunks_sort_by_length_and_split_long_gaps() -> None:
     lengths = [300, 5, 6, 40, 7, 250, 260]
-    chunks = om._chunks(lengths, batch_size=2)
+    chunks = enc.chunks(lengths, batch_size=2)
     assert [c.tolist() for c in chunks] == [[1, 2], [4], [3], [5, 6], [0]]
-    assert [c.tolist() for c in om._chunks([10] * 5, batch_size=32)] == [[0, 1, 2, 3, 4]]
-    assert om._chunks([], batch_size=4) == []
+    assert [c.tolist() for c in enc.chunks([10] * 5, batch_size=32)] == [[0, 1, 2, 3, 4]]
+    assert enc.chunks([], batch_size=4) == []
 
 
 def test_small_batch_size_gives_same_vectors(fp32: om.OnnxMiniLMEmbedder, cache_dir: Path) -> None:
@@ -173,7 +174,7 @@ def test_small_batch_size_gives_same_vectors(fp32: om.OnnxMiniLMEmbedder, cache_
 def test_cache_is_reused(int8: om.OnnxMiniLMEmbedder, cache_dir: Path) -> None:
     path = int8.model_path
     assert path.parent == cache_dir and path.is_file()
-    assert om.weights_fingerprint(om.weights_dir()) in path.name
+    assert enc.weights_fingerprint(om.weights_dir()) in path.name
     before = path.stat().st_mtime_ns
     again = om.OnnxMiniLMEmbedder("minilm-l6-int8", cache_dir=cache_dir)
     assert again.model_path == path
@@ -198,11 +199,11 @@ def test_corrupt_cache_is_rebuilt(int8: om.OnnxMiniLMEmbedder, tmp_path: Path) -
     stale.write_bytes(b"old export")
     with path.open("r+b") as f:
         f.truncate(path.stat().st_size // 2)
-    assert not om.cache_is_valid(path)
+    assert not enc.cache_is_valid(path)
 
     rebuilt = om.OnnxMiniLMEmbedder("minilm-l6-int8", cache_dir=tmp_path)
     assert rebuilt.model_path == path
-    assert om.cache_is_valid(path)
+    assert enc.cache_is_valid(path)
     assert path.stat().st_size == good.stat().st_size
     assert not stale.exists()
     assert _cos_rows(rebuilt.embed_batch(SENTENCES), int8.embed_batch(SENTENCES)).min() > 0.9999
@@ -210,9 +211,9 @@ def test_corrupt_cache_is_rebuilt(int8: om.OnnxMiniLMEmbedder, tmp_path: Path) -
 
 def test_missing_manifest_means_rebuild(fp32: om.OnnxMiniLMEmbedder, tmp_path: Path) -> None:
     shutil.copy(fp32.model_path, tmp_path / fp32.model_path.name)  # e.g. killed before the manifest was written
-    assert not om.cache_is_valid(tmp_path / fp32.model_path.name)
-    om.ensure_model(om.VARIANTS["minilm-l6-fp32"], tmp_path)
-    assert om.cache_is_valid(tmp_path / fp32.model_path.name)
+    assert not enc.cache_is_valid(tmp_path / fp32.model_path.name)
+    enc.ensure_model(om.VARIANTS["minilm-l6-fp32"], tmp_path)
+    assert enc.cache_is_valid(tmp_path / fp32.model_path.name)
 
 
 def test_runs_offline_without_torch(int8: om.OnnxMiniLMEmbedder, cache_dir: Path) -> None:

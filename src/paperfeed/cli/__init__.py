@@ -29,13 +29,16 @@ def _register() -> None:
         delivery_cmds,
         eval_cmds,
         library_cmds,
+        model_cmds,
         profile_cmds,
         reading_cmds,
         search_cmds,
         web_cmds,
     )
 
-    for mod in (library_cmds, search_cmds, profile_cmds, reading_cmds, delivery_cmds, web_cmds, eval_cmds, copy_cmds):
+    mods = (library_cmds, search_cmds, model_cmds, profile_cmds, reading_cmds, delivery_cmds, web_cmds, eval_cmds,
+            copy_cmds)
+    for mod in mods:
         for cmd in mod.COMMANDS:
             main.add_command(cmd)
 

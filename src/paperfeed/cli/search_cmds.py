@@ -1,4 +1,4 @@
-"""embed, search, similar, models."""
+"""embed, search, similar."""
 
 from __future__ import annotations
 
@@ -107,20 +107,4 @@ def similar(lib: Library, key: str | None, text: str | None, file: Path | None, 
     print_hits(lib.similar(ref=key, text=text, limit=limit, model_id=model_id), as_json)
 
 
-@click.command()
-@json_option
-def models(as_json: bool) -> None:
-    """Embedding models paperfeed can use, their dimensions, and the default."""
-    from paperfeed.embed.registry import available_models
-
-    rows = available_models()
-    if as_json:
-        print_json(rows)
-        return
-    for m in rows:
-        flag = " (default)" if m.get("default") else ""
-        ok = "" if m.get("installed", True) else "  [not installed]"
-        console.print(f"[bold]{m['id']}[/bold]{flag}  dim {m['dim']}  {m.get('description', '')}{ok}")
-
-
-COMMANDS = [embed, search, similar, models]
+COMMANDS = [embed, search, similar]

@@ -1,7 +1,8 @@
-"""Text embeddings for papers: a small protocol, an ONNX MiniLM model and a test embedder.
+"""Text embeddings for papers: a small protocol, ONNX models (MiniLM; MPNet once installed), a test embedder.
 
 Everything runs offline on CPU with onnxruntime; model files are exported once into the
-paperfeed models cache (``$PAPERFEED_HOME/models`` or ``~/.cache/paperfeed/models``).
+paperfeed models cache (``$PAPERFEED_MODELS_DIR`` or ``~/.cache/paperfeed/models``). Model ids
+come from the ``register_models`` hook of each module in ``registry.MODEL_MODULES``.
 """
 
 try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -58,3 +59,23 @@ def models_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg and os.path.isabs(os.path.expanduser(xdg)) else Path.home() / ".cache"
     return base / "paperfeed" / "models"
+
+
+def _always_installed() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model id as a model module registers it (see ``registry``).
+
+    ``create(cache_dir)`` loads the embedder; ``installed()`` says whether its weights are present
+    without loading anything; ``install`` says how to get them (a pip package or a command).
+    """
+
+    model_id: str
+    dim: int
+    description: str
+    create: Callable[[Path], Embedder]
+    installed: Callable[[], bool] = _always_installed
+    install: str | None = None

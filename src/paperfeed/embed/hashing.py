@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from paperfeed.embed.base import l2_normalise
+from paperfeed.embed.base import ModelInfo, l2_normalise
 
 _WORD = re.compile(r"\w+")
 
@@ -50,3 +50,9 @@ class HashingEmbedder:
 
     def __repr__(self) -> str:
         return f"HashingEmbedder(dim={self.dim})"
+
+
+def register_models(register: Callable[[ModelInfo], None]) -> None:
+    """Register the 64-dimensional hashing embedder used by the tests."""
+    register(ModelInfo("test-hashing-64", 64, "feature hashing of words and bigrams; for tests only",
+                       lambda cache_dir: HashingEmbedder(dim=64)))
