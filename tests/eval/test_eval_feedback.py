@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
-import pytest
 from click.testing import CliRunner
 
 from paperfeed.cli import main
 from paperfeed.eval import feedback
 from paperfeed.eval.authors import build_task
 from paperfeed.eval.corpus import Doc
-
-
-@pytest.fixture
-def docs(data_file: Callable[[str], Path]) -> list[Doc]:
-    out = []
-    with gzip.open(data_file("arxiv-cs-daily-dwdengwei.jsonl.gz"), "rb") as f:
-        for line in f:
-            o = orjson.loads(line)
-            out.append(Doc(o["id"] or "", o["title"], o["abstract"], tuple(o["authors"]), tuple(o["categories"]),
-                           o["date"]))
-            if len(out) == 3000:
-                break
-    return out
 
 
 def test_day_groups_split_the_window_by_date(docs: list[Doc]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +19,7 @@ from paperfeed.eval.rerank import rerank_ranker, second_tier_row, with_second_ti
 from paperfeed.rank.rerank import Rerank
 
 
-def small_docs(data_file: Callable[[str], Path]) -> list[Doc]:
-    docs = []
-    with gzip.open(data_file("arxiv-cs-daily-dwdengwei.jsonl.gz"), "rb") as f:
-        for line in f:
-            o = orjson.loads(line)
-            docs.append(Doc(o["id"] or "", o["title"], o["abstract"], tuple(o["authors"]), tuple(o["categories"]),
-                            o["date"]))
-            if len(docs) == 3000:
-                break
-    return docs
-
-
-def test_second_tier_reorders_each_authors_top_and_embeds_only_that(data_file: Callable[[str], Path]) -> None:
-    docs = small_docs(data_file)
+def test_second_tier_reorders_each_authors_top_and_embeds_only_that(docs: list[Doc]) -> None:
     days = sorted({d.date for d in docs if d.date})
     task = authors.build_task(docs, days[-4], days[-1], n_authors=6)
     first, second = HashingEmbedder(dim=64), HashingEmbedder(dim=128)
@@ -57,8 +42,7 @@ def test_second_tier_reorders_each_authors_top_and_embeds_only_that(data_file: C
                for i in range(n))
 
 
-def test_windows_run_reports_the_two_tier_row(data_file: Callable[[str], Path]) -> None:
-    docs = small_docs(data_file)
+def test_windows_run_reports_the_two_tier_row(docs: list[Doc]) -> None:
     days = sorted({d.date for d in docs if d.date})
     wins = [(days[-8], days[-5]), (days[-4], days[-1])]
     cfg = Rerank("hash-128", top=10)
@@ -74,8 +58,7 @@ def test_windows_run_reports_the_two_tier_row(data_file: Callable[[str], Path]) 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not onnx_minilm.weights_installed(), reason=f"{onnx_minilm.WEIGHTS_PACKAGE} is not installed")
-def test_cli_eval_authors_with_a_real_second_tier(tmp_path: Path, data_file: Callable[[str], Path]) -> None:
-    docs = small_docs(data_file)
+def test_cli_eval_authors_with_a_real_second_tier(tmp_path: Path, docs: list[Doc]) -> None:
     days = sorted({d.date for d in docs if d.date})
     args = ["eval", "authors", "--windows", f"{days[-5]}..{days[-1]}", "--data", str(small_data(tmp_path, docs)),
             "--authors", "3", "--model", "test-hashing-64", "--rerank-model", "minilm-l6-int8", "--rerank-top", "5"]

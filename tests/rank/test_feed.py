@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -145,14 +145,9 @@ def open_lib(tmp_path: Path) -> Library:
 
 
 @pytest.fixture
-def lib(tmp_path: Path) -> Iterator[Library]:
-    path = tmp_path / "corpus.jsonl"
-    path.write_text(as_jsonl(CORPUS), encoding="utf-8")
-    library = open_lib(tmp_path)
-    library.ingest([str(path)])
-    library.embed_pending()
-    yield library
-    library.close()
+def lib(feed_lib: Library) -> Library:
+    """The three-topic library, embedded (tests/rank/conftest.py)."""
+    return feed_lib
 
 
 def topics(hits) -> list[str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from test_feed import CORPUS, ROBOT_PROFILE, TOPIC, as_jsonl, open_lib
+from test_feed import ROBOT_PROFILE, TOPIC
 
 from paperfeed.config_file import set_value
 from paperfeed.embed import onnx_minilm
@@ -55,41 +53,30 @@ def test_no_profile_rows_or_no_candidates_change_nothing() -> None:
     assert new.tolist() == pytest.approx(total.tolist()) and len(sim) == 0
 
 
-@pytest.fixture
-def lib(tmp_path: Path):
-    path = tmp_path / "corpus.jsonl"
-    path.write_text(as_jsonl(CORPUS), encoding="utf-8")
-    library = open_lib(tmp_path)
-    library.ingest([str(path)])
-    library.embed_pending()
-    yield library
-    library.close()
-
-
-def test_feed_without_a_second_tier_says_nothing_of_one(lib: Library) -> None:
-    lib.create_profile("robo", keys=ROBOT_PROFILE)
-    assert lib.second_tier() is None
-    hits = lib.feed("robo", limit=10)
+def test_feed_without_a_second_tier_says_nothing_of_one(feed_lib: Library) -> None:
+    feed_lib.create_profile("robo", keys=ROBOT_PROFILE)
+    assert feed_lib.second_tier() is None
+    hits = feed_lib.feed("robo", limit=10)
     assert hits and not any(f"{m} similarity" in h.why for m in model_ids() for h in hits)
 
 
-def test_unknown_second_tier_model_is_a_clear_error(lib: Library) -> None:
-    lib.create_profile("robo", keys=ROBOT_PROFILE)
-    set_value(lib.settings.home, "feed.rerank_model", "no-such-model")
+def test_unknown_second_tier_model_is_a_clear_error(feed_lib: Library) -> None:
+    feed_lib.create_profile("robo", keys=ROBOT_PROFILE)
+    set_value(feed_lib.settings.home, "feed.rerank_model", "no-such-model")
     with pytest.raises(PaperfeedError, match="unknown embedding model 'no-such-model'"):
-        lib.feed("robo")
+        feed_lib.feed("robo")
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not onnx_minilm.weights_installed(), reason=f"{onnx_minilm.WEIGHTS_PACKAGE} is not installed")
-def test_a_real_second_tier_reranks_the_top_of_the_feed(lib: Library) -> None:
+def test_a_real_second_tier_reranks_the_top_of_the_feed(feed_lib: Library) -> None:
     # first tier: the hashing test model; second tier: the real MiniLM, over the first stage's top 8
-    lib.create_profile("robo", keys=ROBOT_PROFILE)
-    before = lib.feed("robo", limit=27)
-    set_value(lib.settings.home, "feed.rerank_model", "minilm-l6-int8")
-    set_value(lib.settings.home, "feed.rerank_top", "8")
-    set_value(lib.settings.home, "feed.rerank_weight", "2")
-    after = lib.feed("robo", limit=27)
+    feed_lib.create_profile("robo", keys=ROBOT_PROFILE)
+    before = feed_lib.feed("robo", limit=27)
+    set_value(feed_lib.settings.home, "feed.rerank_model", "minilm-l6-int8")
+    set_value(feed_lib.settings.home, "feed.rerank_top", "8")
+    set_value(feed_lib.settings.home, "feed.rerank_weight", "2")
+    after = feed_lib.feed("robo", limit=27)
     assert {h.key for h in after} == {h.key for h in before}  # the same papers, re-ordered at the top
     marked = ["minilm-l6-int8 similarity" in h.why for h in after]
     # MMR still diversifies after the second tier, so a paper from outside may come in near the end
@@ -97,4 +84,4 @@ def test_a_real_second_tier_reranks_the_top_of_the_feed(lib: Library) -> None:
     assert [h.key for h in after[:6]] != [h.key for h in before[:6]]  # MiniLM re-ordered the top
     assert [TOPIC[h.paper.arxiv_id] for h in after[:6]] == ["robots"] * 6
     # the feed stays read-only: the second tier's vectors are computed, not stored
-    assert lib.store.vector_models().get("minilm-l6-int8", 0) == 0
+    assert feed_lib.store.vector_models().get("minilm-l6-int8", 0) == 0
