@@ -50,7 +50,7 @@ class Params:
     """Weight of the linear SVM's standardised decision values (profile rows vs candidates); 0 = off.
 
     Off by default: 0.5 gained on the development windows (+0.016 recall@10 [+0.003, +0.033]) but not
-    clearly on the held-out ones (+0.003 [-0.005, +0.012]), for 30-80 ms more per feed (docs/figures.md)."""
+    clearly on the held-out ones (+0.003 [-0.005, +0.012]), for about 100 ms more CPU per feed (docs/figures.md)."""
     disc_c: float = 0.1
     """The SVM's C (LinearSVC, squared hinge, balanced class weights)."""
     disc_negatives: int = 2000
