@@ -32,6 +32,8 @@ from paperfeed.eval.corpus import EmbeddingCache, load_arxiv
 from paperfeed.rank import recommend as R
 
 POOL_WHOLE_LIBRARY = 4000
+DISC_WEIGHT = 0.5
+"""The discriminative dense view's weight when it is on (the product's default is 0: off)."""
 
 
 def timed(fn: Callable[[int], object], n: int) -> tuple[float, float, float]:
@@ -52,7 +54,7 @@ def views(f: A.Features, cand: np.ndarray, lex, cats: list, n: int) -> dict[str,
     """One function per view (and per whole score) of profile i over the given pool."""
     p = R.DEFAULT
     no_disc = R.Params(**{**p.__dict__, "w_disc_dense": 0.0, "w_recency": 0.0})
-    with_disc = R.Params(**{**p.__dict__, "w_recency": 0.0})
+    with_disc = R.Params(**{**p.__dict__, "w_disc_dense": DISC_WEIGHT, "w_recency": 0.0})
     sig = [f.signals(i) for i in range(n)]
     rel = [R.score(s, cand, lex, cats, params=no_disc).score for s in sig]
     return {
@@ -61,8 +63,9 @@ def views(f: A.Features, cand: np.ndarray, lex, cats: list, n: int) -> dict[str,
         "category prior": lambda i: R.category_affinity(sig[i].categories, cats),
         "discriminative dense (SVM fit + scores)": lambda i: R.discriminative_dense(
             sig[i], cand, p.disc_c, p.disc_negatives),
-        "score, without the discriminative view": lambda i: R.score(sig[i], cand, lex, cats, params=no_disc),
-        "score, default (with it)": lambda i: R.score(sig[i], cand, lex, cats, params=with_disc),
+        "score, default (without the discriminative view)": lambda i: R.score(sig[i], cand, lex, cats,
+                                                                             params=no_disc),
+        f"score, with it (weight {DISC_WEIGHT})": lambda i: R.score(sig[i], cand, lex, cats, params=with_disc),
         "MMR of the top 60 (20 shown)": lambda i: R.mmr(np.argsort(-rel[i]), rel[i], cand, 20, p.mmr_lambda,
                                                         p.mmr_top),
     }
@@ -100,7 +103,7 @@ def main() -> None:
         print(f"{label}: {len(cand):,} candidates", flush=True)
         for name, fn in views(f, cand, lex, cats, n).items():
             med, p90, cpu = timed(fn, n)
-            print(f"  {name:42s} {med:7.1f} / {p90:7.1f}  cpu {cpu:7.1f}", flush=True)
+            print(f"  {name:50s} {med:7.1f} / {p90:7.1f}  cpu {cpu:7.1f}", flush=True)
     print("load average: " + " ".join(f"{x:.1f}" for x in os.getloadavg()), file=sys.stderr)
 
 

@@ -6,9 +6,9 @@ fused after per-view standardisation:
 
 - dense: cosine of sentence embeddings (topical similarity);
 - lexical: cosine of TF-IDF uni+bigram vectors (the specific vocabulary an author reuses);
-- discriminative dense: a linear SVM on the embedding vectors, the profile's rows against the
-  candidates (arxiv-sanity's recipe, on dense vectors instead of TF-IDF): the directions that set
-  this profile apart from what else is in the pool, not only closeness to one of its papers.
+- discriminative dense (off by default, ``w_disc_dense``): a linear SVM on the embedding vectors, the
+  profile's rows against the candidates (arxiv-sanity's recipe, on dense vectors instead of TF-IDF):
+  the directions that set this profile apart from what else is in the pool.
 
 Then, optionally: agreement with the profile's arXiv categories, a per-profile linear model
 once there is feedback, a gentle recency prior, and MMR diversification of the top.
@@ -46,8 +46,11 @@ class Params:
     """Added to papers by a co-author of the profile's own papers (the owner excluded); see feed.py."""
     row_half_life_days: float = 0.0
     """Profile rows weigh exp(-age / this) in the soft maximum, age from the newest dated row; 0 = off."""
-    w_disc_dense: float = 0.5
-    """Weight of the linear SVM's standardised decision values (profile rows vs candidates); 0 = off."""
+    w_disc_dense: float = 0.0
+    """Weight of the linear SVM's standardised decision values (profile rows vs candidates); 0 = off.
+
+    Off by default: 0.5 gained on the development windows (+0.016 recall@10 [+0.003, +0.033]) but not
+    clearly on the held-out ones (+0.003 [-0.005, +0.012]), for about 100 ms more CPU per feed (docs/figures.md)."""
     disc_c: float = 0.1
     """The SVM's C (LinearSVC, squared hinge, balanced class weights)."""
     disc_negatives: int = 2000
