@@ -481,8 +481,7 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def newest_date(self) -> str | None:
         """The date of the newest dated paper in the library (None if no paper has a date)."""
-        newest = self.store.list_papers(limit=1)
-        return newest[0].date if newest else None
+        return self.store.newest_date()
 
     def feed_window(self, since: str | None = None, until: str | None = None, days: int | None = None,
                     all_dates: bool = False) -> tuple[str | None, str | None]:

@@ -296,6 +296,16 @@ def test_list_papers_newest_first_undated_last(filled: SqliteStore) -> None:
     assert [p.title for p in filled.list_papers(limit=2, offset=2)] == titles[2:4]
 
 
+def test_newest_date_is_the_first_listed_papers(filled: SqliteStore) -> None:
+    assert filled.newest_date() == filled.list_papers(limit=1)[0].date == "2024-01-05"
+
+
+def test_newest_date_of_an_empty_or_undated_library(store) -> None:
+    assert store.newest_date() is None
+    store.write_papers([P(title="Undated Paper", doi="10.1145/X.1")], "seed")
+    assert store.newest_date() is None
+
+
 def test_list_papers_filters(filled: SqliteStore) -> None:
     assert [p.title for p in filled.list_papers(category="cs.LG")] == ["New Paper", "Mid Paper"]
     assert [p.title for p in filled.list_papers(category="cs")] == []  # whole categories only

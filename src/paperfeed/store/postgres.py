@@ -210,6 +210,11 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         q = f"SELECT {PAPER_COLS} FROM papers {where} ORDER BY date IS NULL, date DESC, id DESC LIMIT %s OFFSET %s"
         return [row_to_paper(r) for r in self._all(q, (*args, limit, offset))]
 
+    def newest_date(self) -> str | None:
+        """The newest paper date (max over the date index)."""
+        row = self._one("SELECT max(date) FROM papers")
+        return row[0] if row else None
+
     def iter_papers(self, ids: Sequence[int] | None = None, batch: int = 2000) -> Iterator[Paper]:
         """Every paper (or the given ids) in id order, streamed."""
         if ids is not None:

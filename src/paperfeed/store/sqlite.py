@@ -290,6 +290,10 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         )
         return [row_to_paper(r) for r in self.conn.execute(q, (*args, limit, offset))]
 
+    def newest_date(self) -> str | None:
+        """The newest paper date (max over the date index: list_papers' ORDER BY sorts every row)."""
+        return self.conn.execute("SELECT max(date) FROM papers").fetchone()[0]
+
     def iter_papers(self, ids: Sequence[int] | None = None, batch: int = 2000) -> Iterator[Paper]:
         """Every paper (or the given ids) in id order, streamed."""
         if ids is not None:
