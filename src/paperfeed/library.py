@@ -409,27 +409,30 @@ class Library(DeliveryMixin, ReadingMixin):
 
     def profile_paper_ids(self, name: str) -> list[int]:
         """Row ids of a profile's own papers (NotFound for an unknown profile)."""
-        return self.store.profile_record(self._profile_id(name))["paper_ids"]
+        return list(self.store.profile_record(self._profile_id(name)).paper_ids)
 
     def profiles(self) -> list[dict]:
         """Every profile with its counts."""
         out = []
         for pid, _ in self.store.profile_rows():
             rec = self.store.profile_record(pid)
-            out.append({"name": rec["name"], "papers": len(rec["paper_ids"]), "liked": len(rec["liked_ids"]),
-                        "disliked": len(rec["disliked_ids"]), "interests": rec["interests"],
-                        "email": rec["email"]})
+            out.append({"name": rec.name, "papers": len(rec.paper_ids), "liked": len(rec.liked_ids),
+                        "disliked": len(rec.disliked_ids), "interests": rec.interests, "email": rec.email})
         return out
 
     def profile(self, name: str) -> dict:
         """Everything about a profile, with its papers resolved."""
         prof = self._profile_id(name)
-        rec = self.store.profile_record(prof)
+        p = self.store.profile_record(prof)
+        rec: dict = {"name": p.name, "interests": p.interests, "authors": list(p.authors), "email": p.email,
+                     "created_at": p.created_at, "muted_authors": list(p.muted_authors),
+                     "muted_categories": list(p.muted_categories)}
         for field in ("paper_ids", "liked_ids", "disliked_ids"):
-            rec[field.replace("_ids", "")] = self.store.papers_by_ids(rec[field])
+            ids = list(getattr(p, field))
+            rec[field] = ids
+            rec[field.replace("_ids", "")] = self.store.papers_by_ids(ids)
         origins = self.store.profile_paper_origins(prof)  # why each own paper is in the profile
-        keys = {p.key: i for i, p in self.store.papers_map(rec["paper_ids"]).items()}
-        rec["origins"] = {k: origins.get(i, ("", "")) for k, i in keys.items()}
+        rec["origins"] = {k: origins.get(i, ("", "")) for i, k in zip(p.paper_ids, p.paper_keys, strict=True)}
         return rec
 
     def delete_profile(self, name: str) -> None:
@@ -539,7 +542,7 @@ class Library(DeliveryMixin, ReadingMixin):
         ids = set(self.store.filter_ids(since, until).tolist())
         for pid, _ in self.store.profile_rows():
             rec = self.store.profile_record(pid)
-            ids.update(rec["paper_ids"], rec["liked_ids"])
+            ids.update(rec.paper_ids, rec.liked_ids)
         return sorted(ids)
 
     def second_tier(self):

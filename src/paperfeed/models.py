@@ -79,7 +79,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class Profile:
-    """A researcher's interests: own papers, liked papers, free-text interests."""
+    """A researcher's interests: own papers, liked papers, free-text interests; as the store reads it
+    (``Store.profile_record``), with the papers' row ids beside their keys (ids in id order for own
+    papers, in feedback order for likes and dislikes)."""
 
     name: str
     paper_keys: tuple[str, ...] = ()
@@ -91,3 +93,7 @@ class Profile:
     muted_categories: tuple[str, ...] = ()
     email: str | None = None
     extra: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    paper_ids: tuple[int, ...] = ()
+    liked_ids: tuple[int, ...] = ()
+    disliked_ids: tuple[int, ...] = ()
+    created_at: str | None = None

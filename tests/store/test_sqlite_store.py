@@ -506,6 +506,25 @@ def test_profile_papers_keep_the_first_reason_they_were_added(store) -> None:
     assert store.profile_paper_origins(pid) == {ids[0]: ("author", "Jane Doe"), ids[1]: ("author", "Jane Doe")}
 
 
+def test_profile_record_is_a_models_profile_with_ids_and_keys(store) -> None:
+    from paperfeed.models import Profile
+
+    store.write_papers([P(title=t, arxiv_id=f"2601.0000{n}") for n, t in enumerate("ABCD", 1)], "t")
+    ids = store.ids_for_keys([f"arxiv:2601.0000{n}" for n in range(1, 5)])
+    pid = store.create_profile("p", interests="graphs", authors=["Jane Doe"])
+    store.add_profile_papers(pid, [ids["arxiv:2601.00002"], ids["arxiv:2601.00001"]])
+    store.set_feedback(pid, ids["arxiv:2601.00004"], 1)
+    store.set_feedback(pid, ids["arxiv:2601.00003"], -1)
+    store.set_mute(pid, "category", "cs.CV")
+    rec = store.profile_record(pid)
+    assert isinstance(rec, Profile) and (rec.name, rec.interests, rec.authors) == ("p", "graphs", ("Jane Doe",))
+    assert rec.paper_ids == (ids["arxiv:2601.00001"], ids["arxiv:2601.00002"])
+    assert rec.paper_keys == ("arxiv:2601.00001", "arxiv:2601.00002")
+    assert (rec.liked_ids, rec.liked) == ((ids["arxiv:2601.00004"],), ("arxiv:2601.00004",))
+    assert (rec.disliked_ids, rec.disliked) == ((ids["arxiv:2601.00003"],), ("arxiv:2601.00003",))
+    assert (rec.muted_categories, rec.muted_authors, rec.email) == (("cs.CV",), (), None)
+
+
 def test_missing_vectors_newest_first_and_among_ids(store: SqliteStore) -> None:
     dates = {1: "2024-01-05", 2: "2024-03-01", 3: None, 4: "2024-02-01"}
     out = store.write_papers([arxiv_paper(i, date=d) for i, d in dates.items()], "a")

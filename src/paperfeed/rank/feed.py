@@ -13,7 +13,7 @@ from scipy import sparse
 from paperfeed import normalize
 from paperfeed.embed.base import Embedder, paper_text
 from paperfeed.index.base import VectorIndex
-from paperfeed.models import Hit, Paper
+from paperfeed.models import Hit, Paper, Profile
 from paperfeed.rank import recommend, rerank
 from paperfeed.rank.lexical_index import LexicalIndex
 from paperfeed.store.base import Store
@@ -30,7 +30,7 @@ COAUTHOR_CANDIDATES = 300
 class FeedRequest:
     """What to rank for whom."""
 
-    profile: dict
+    profile: Profile
     since: str | None = None
     until: str | None = None
     category: str | None = None
@@ -39,7 +39,7 @@ class FeedRequest:
 
 
 class FeedRanker:
-    """Ranks library papers for a profile record (see SqliteStore.profile_record)."""
+    """Ranks library papers for a profile (models.Profile, as Store.profile_record reads it)."""
 
     def __init__(self, store: Store, embedder: Embedder, vector_index: VectorIndex,
                  lexical_index: LexicalIndex, second: tuple[rerank.Rerank, Embedder] | None = None) -> None:
@@ -48,9 +48,9 @@ class FeedRanker:
         self.second = second
         """The second tier (see rank/rerank.py): its settings and its embedder, or None."""
 
-    def signals(self, prof: dict) -> tuple[recommend.ProfileSignals, list[int]]:
+    def signals(self, prof: Profile) -> tuple[recommend.ProfileSignals, list[int]]:
         """Profile rows: own papers, liked papers, interests; plus the row ids used."""
-        own, liked = prof["paper_ids"], prof["liked_ids"]
+        own, liked = prof.paper_ids, prof.liked_ids
         row_ids = list(dict.fromkeys(own + liked))
         papers = self.store.papers_map(row_ids)
         row_ids = [i for i in row_ids if i in papers and (papers[i].title or papers[i].abstract)]
@@ -58,14 +58,14 @@ class FeedRanker:
         lex = self.lexical_index.rows_for(row_ids) if row_ids else _empty_lex(self.lexical_index)
         labels = [("a paper you liked" if i in liked and i not in own else "your paper")
                   + f" \u201c{papers[i].label}\u201d" for i in row_ids]
-        if prof["interests"].strip():
-            dense = np.vstack([dense, self.embedder.embed_batch([prof["interests"]])])
-            lex = sparse.vstack([lex, self.lexical_index.transform([prof["interests"]])]).tocsr()
-            labels.append(f"your interests \u201c{_clip(prof['interests'], 60)}\u201d")
+        if prof.interests.strip():
+            dense = np.vstack([dense, self.embedder.embed_batch([prof.interests])])
+            lex = sparse.vstack([lex, self.lexical_index.transform([prof.interests])]).tocsr()
+            labels.append(f"your interests \u201c{_clip(prof.interests, 60)}\u201d")
         cats = Counter(c for i in row_ids for c in papers[i].categories[:1])
         sig = recommend.ProfileSignals(dense=dense, lex=lex, labels=labels, categories=cats)
-        if prof["disliked_ids"]:
-            dis = self.store.papers_map(prof["disliked_ids"])
+        if prof.disliked_ids:
+            dis = self.store.papers_map(list(prof.disliked_ids))
             sig.neg_dense = self._vectors(list(dis), dis)
         return sig, row_ids
 
@@ -96,12 +96,12 @@ class FeedRanker:
                 ids = np.union1d(ids, extra)
         else:
             ids = self.store.filter_ids(req.since, req.until, req.category)
-        banned = set(prof["paper_ids"]) | set(prof["liked_ids"]) | set(prof["disliked_ids"]) | set(req.exclude)
-        if prof["muted_authors"]:
-            keys = [normalize.author_key(a) for a in prof["muted_authors"]]
+        banned = set(prof.paper_ids) | set(prof.liked_ids) | set(prof.disliked_ids) | set(req.exclude)
+        if prof.muted_authors:
+            keys = [normalize.author_key(a) for a in prof.muted_authors]
             banned |= self.store.ids_with_any_author_key(keys)
-        if prof["muted_categories"]:
-            banned |= self.store.ids_with_any_category(prof["muted_categories"])
+        if prof.muted_categories:
+            banned |= self.store.ids_with_any_category(prof.muted_categories)
         if banned:
             ids = ids[~np.isin(ids, np.fromiter(banned, dtype=np.int64, count=len(banned)))]
         if len(ids) > PRESELECT_ABOVE and len(sig.dense):
@@ -154,7 +154,7 @@ class FeedRanker:
             hits.append(Hit(key=p.key, score=round(gain, 4), why=why, paper=p))
         return hits
 
-    def _rerank(self, prof: dict, row_ids: list[int], ids: np.ndarray,
+    def _rerank(self, prof: Profile, row_ids: list[int], ids: np.ndarray,
                 total: np.ndarray) -> tuple[np.ndarray, dict[int, float]]:
         """The second tier over the first stage's top candidates: new scores, and the second tier's
         similarity by candidate index."""
@@ -165,8 +165,8 @@ class FeedRanker:
         papers = self.store.papers_map(list(dict.fromkeys(cand + row_ids)))
         cand_vecs = self._vectors(cand, papers, emb)
         prof_vecs = self._vectors(row_ids, papers, emb)
-        if prof["interests"].strip():
-            prof_vecs = np.vstack([prof_vecs, emb.embed_batch([prof["interests"]])])
+        if prof.interests.strip():
+            prof_vecs = np.vstack([prof_vecs, emb.embed_batch([prof.interests])])
         fused, sim = rerank.fuse(total, picked, cand_vecs, prof_vecs, cfg)
         return fused, {int(j): float(s) for j, s in zip(picked, sim, strict=True)}
 
@@ -179,20 +179,20 @@ class FeedRanker:
         got = self.store.vectors_for(self.embedder.model_id, pick, self.embedder.dim)
         return np.stack(list(got.values())) if got else np.zeros((0, self.embedder.dim), np.float32)
 
-    def _followed(self, prof: dict, ids: np.ndarray) -> np.ndarray:
+    def _followed(self, prof: Profile, ids: np.ndarray) -> np.ndarray:
         """A boost for papers by authors the profile follows (--author)."""
         boost = np.zeros(len(ids), np.float32)
-        keys = [normalize.author_key(a) for a in prof["authors"]]
+        keys = [normalize.author_key(a) for a in prof.authors]
         if keys:  # the key is initial + surname; the full name decides (see normalize.same_person)
             cands = self.store.papers_map(sorted(self.store.ids_with_any_author_key(keys)))
-            by = [i for i, p in cands.items() if _by_followed(p, prof["authors"])]
+            by = [i for i, p in cands.items() if _by_followed(p, prof.authors)]
             boost[np.isin(ids, np.array(by, dtype=np.int64))] = 2.0
         return boost
 
-    def _coauthor_keys(self, prof: dict) -> tuple[dict[str, str], np.ndarray]:
+    def _coauthor_keys(self, prof: Profile) -> tuple[dict[str, str], np.ndarray]:
         """The profile's co-authors (see ``coauthors``) and the sorted ids of papers whose author keys
         match one of them; the keys (initial + last name) are only a prefilter, see ``_coauthored``."""
-        people = coauthors([p.authors for p in self.store.papers_map(prof["paper_ids"]).values()], prof["authors"])
+        people = coauthors([p.authors for p in self.store.papers_map(list(prof.paper_ids)).values()], prof.authors)
         if not people:
             return {}, np.zeros(0, np.int64)
         by_key = self.store.ids_with_any_author_key(sorted({normalize.author_key(n) for n in people.values()}))
@@ -208,11 +208,11 @@ class FeedRanker:
                 out[pid] = names
         return out
 
-    def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: dict,
+    def _why(self, sig, scored, j: int, lex: sparse.csr_matrix, followed: bool, p: Paper, prof: Profile,
              coauthors: tuple[str, ...] = ()) -> str:
         parts = []
         if followed:
-            names = [a for a in p.authors if any(normalize.same_person(x, a) == "match" for x in prof["authors"])]
+            names = [a for a in p.authors if any(normalize.same_person(x, a) == "match" for x in prof.authors)]
             parts.append(f"by {', '.join(names[:2]) or 'an author you follow'}, whom you follow")
         parts.append(f"close to {sig.labels[int(scored.dense_row[j])]} (similarity {scored.dense[j]:.2f})")
         if scored.lex[j] > 0:
@@ -265,6 +265,6 @@ def _empty_lex(index) -> sparse.csr_matrix:
     return sparse.csr_matrix((0, index.rows.shape[1]), dtype=np.float32)
 
 
-def _by_followed(p: Paper, followed: list[str]) -> bool:
+def _by_followed(p: Paper, followed: Sequence[str]) -> bool:
     """Whether one of the paper's authors is a person the profile follows (full name, not initials)."""
     return any(normalize.same_person(f, a) == "match" for f in followed for a in p.authors)

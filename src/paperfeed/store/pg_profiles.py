@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
+from paperfeed.models import Profile
 from paperfeed.store.pg_base import PgBase
 from paperfeed.store.sqlhelpers import now as _now
+from paperfeed.store.sqlhelpers import profile_from_rows
 
 
 class PgProfileMixin(PgBase):
@@ -76,25 +77,17 @@ class PgProfileMixin(PgBase):
         """(id, name) of every profile, by name."""
         return self._all("SELECT id, name FROM profiles ORDER BY name")
 
-    def profile_record(self, profile_id: int) -> dict[str, Any]:
-        """Everything about a profile: paper ids, feedback, mutes, interests, authors, email."""
+    def profile_record(self, profile_id: int) -> Profile:
+        """Everything about a profile: papers (ids and keys), feedback, mutes, interests, authors, email."""
         name, interests, authors, email, created = self._one(
             "SELECT name, interests, authors, email, created_at FROM profiles WHERE id = %s", (profile_id,)
         ) or ("", "", "[]", None, "")
-        papers = [r[0] for r in self._all(
-            "SELECT paper_id FROM profile_papers WHERE profile_id = %s ORDER BY paper_id", (profile_id,))]
-        liked: list[int] = []
-        disliked: list[int] = []
-        for pid, v in self._all("SELECT paper_id, value FROM feedback WHERE profile_id = %s ORDER BY at, paper_id",
-                                (profile_id,)):
-            (liked if v > 0 else disliked).append(pid)
+        papers = self._all("SELECT pp.paper_id, p.key FROM profile_papers pp JOIN papers p ON p.id = pp.paper_id "
+                           "WHERE pp.profile_id = %s ORDER BY pp.paper_id", (profile_id,))
+        fb = self._all("SELECT f.paper_id, p.key, f.value FROM feedback f JOIN papers p ON p.id = f.paper_id "
+                       "WHERE f.profile_id = %s ORDER BY f.at, f.paper_id", (profile_id,))
         mutes = self._all("SELECT kind, value FROM mutes WHERE profile_id = %s ORDER BY kind, value", (profile_id,))
-        return {
-            "name": name, "interests": interests, "authors": json.loads(authors), "email": email,
-            "created_at": created, "paper_ids": papers, "liked_ids": liked, "disliked_ids": disliked,
-            "muted_authors": [v for k, v in mutes if k == "author"],
-            "muted_categories": [v for k, v in mutes if k == "category"],
-        }
+        return profile_from_rows(name, interests, authors, email, created, papers, fb, mutes)
 
     def set_feedback(self, profile_id: int, paper_id: int, value: int | None) -> None:
         """+1 like, -1 dislike, None to clear."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+
+from paperfeed.models import Profile
 
 CHUNK = 500
 """Host parameters per ``IN (...)`` query (well below SQLite's limit)."""
@@ -45,3 +48,20 @@ def count_missing(conn: sqlite3.Connection, table: str, model_id: str, ids: Sequ
         return conn.execute(f"SELECT count(*) {_stale(table)}", (model_id,)).fetchone()[0]
     q = f"SELECT count(*) {_stale(table)} AND p.id IN ({{}})"
     return sum(conn.execute(q.format(",".join("?" * len(c))), (model_id, *c)).fetchone()[0] for c in chunks(ids))
+
+
+def profile_from_rows(name: str, interests: str, authors: str, email: str | None, created: str | None,
+                      papers: Sequence[tuple[int, str]], feedback: Sequence[tuple[int, str, int]],
+                      mutes: Sequence[tuple[str, str]]) -> Profile:
+    """A models.Profile from a profile's rows (either backend): (id, key) of its papers, (id, key,
+    value) of its feedback in order, (kind, value) of its mutes; ``authors`` is the stored JSON list."""
+    liked = [(i, k) for i, k, v in feedback if v > 0]
+    disliked = [(i, k) for i, k, v in feedback if v <= 0]
+    return Profile(
+        name=name, interests=interests or "", authors=tuple(json.loads(authors or "[]")), email=email,
+        created_at=created, paper_ids=tuple(i for i, _ in papers), paper_keys=tuple(k for _, k in papers),
+        liked_ids=tuple(i for i, _ in liked), liked=tuple(k for _, k in liked),
+        disliked_ids=tuple(i for i, _ in disliked), disliked=tuple(k for _, k in disliked),
+        muted_authors=tuple(v for k, v in mutes if k == "author"),
+        muted_categories=tuple(v for k, v in mutes if k == "category"),
+    )

@@ -6,8 +6,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from paperfeed.models import Profile
 from paperfeed.store.sqlhelpers import chunks as _chunks
 from paperfeed.store.sqlhelpers import now as _now
+from paperfeed.store.sqlhelpers import profile_from_rows
 
 
 class ProfileStoreMixin:
@@ -81,26 +83,18 @@ class ProfileStoreMixin:
         """(id, name) of every profile, by name."""
         return self.conn.execute("SELECT id, name FROM profiles ORDER BY name").fetchall()
 
-    def profile_record(self, profile_id: int) -> dict:
-        """Everything about a profile: paper ids, feedback, mutes, interests, authors, email."""
+    def profile_record(self, profile_id: int) -> Profile:
+        """Everything about a profile: papers (ids and keys), feedback, mutes, interests, authors, email."""
         c = self.conn
         name, interests, authors, email, created = c.execute(
             "SELECT name, interests, authors, email, created_at FROM profiles WHERE id = ?", (profile_id,)
         ).fetchone()
-        papers = [r[0] for r in c.execute(
-            "SELECT paper_id FROM profile_papers WHERE profile_id = ? ORDER BY paper_id", (profile_id,))]
-        fb = c.execute("SELECT paper_id, value FROM feedback WHERE profile_id = ? ORDER BY at", (profile_id,))
-        liked: list[int] = []
-        disliked: list[int] = []
-        for pid, v in fb:
-            (liked if v > 0 else disliked).append(pid)
+        papers = c.execute("SELECT pp.paper_id, p.key FROM profile_papers pp JOIN papers p ON p.id = pp.paper_id "
+                           "WHERE pp.profile_id = ? ORDER BY pp.paper_id", (profile_id,)).fetchall()
+        fb = c.execute("SELECT f.paper_id, p.key, f.value FROM feedback f JOIN papers p ON p.id = f.paper_id "
+                       "WHERE f.profile_id = ? ORDER BY f.at", (profile_id,)).fetchall()
         mutes = c.execute("SELECT kind, value FROM mutes WHERE profile_id = ?", (profile_id,)).fetchall()
-        return {
-            "name": name, "interests": interests, "authors": json.loads(authors), "email": email,
-            "created_at": created, "paper_ids": papers, "liked_ids": liked, "disliked_ids": disliked,
-            "muted_authors": [v for k, v in mutes if k == "author"],
-            "muted_categories": [v for k, v in mutes if k == "category"],
-        }
+        return profile_from_rows(name, interests, authors, email, created, papers, fb, mutes)
 
     def set_feedback(self, profile_id: int, paper_id: int, value: int | None) -> None:
         """+1 like, -1 dislike, None to clear."""
