@@ -64,6 +64,8 @@ class Library(DeliveryMixin, ReadingMixin):
         self._indexes: dict[str, Opened] = {}
         self._index_mutex = threading.Lock()
         self._lexical: tuple[str, object] | None = None
+        self._lexical_mutex = threading.Lock()
+        """One thread at a time refreshes the lexical index (two would update and save the same files)."""
 
     def close(self) -> None:
         """Release the database connection."""
@@ -478,8 +480,11 @@ class Library(DeliveryMixin, ReadingMixin):
         token = self.store.change_token()
         if self._lexical is not None and self._lexical[0] == token:
             return self._lexical[1]
-        index = lexical_index.load_or_build(self.store, self.settings.index_dir / "lexical")
-        self._lexical = (token, index)
+        with self._lexical_mutex:
+            if self._lexical is not None and self._lexical[0] == token:
+                return self._lexical[1]  # another thread refreshed it while this one waited
+            index = lexical_index.load_or_build(self.store, self.settings.index_dir / "lexical")
+            self._lexical = (token, index)
         return index
 
     def newest_date(self) -> str | None:

@@ -201,3 +201,30 @@ def test_shared_terms_name_the_overlap() -> None:
     terms = lex.shared_terms(rows[0], rows[2], 3)
     assert set(terms) == {"tactile", "grasping"}
     assert lex.shared_terms(rows[0], rows[1], 3) == []
+
+
+def test_threads_refresh_the_index_once(lib: Library, recs: list[dict], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the web app's threads share one Library: after new papers, only one of them rebuilds and saves
+    import threading
+    import time
+
+    first = lib.lexical_index()
+    lib.ingest([write(tmp_path / "more.jsonl", recs[200:230])])
+    calls: list[int] = []
+    real = lexical_index.load_or_build
+
+    def slow(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.2)  # a refresh long enough for the other threads to arrive meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lexical_index, "load_or_build", slow)
+    got: list[object] = []
+    threads = [threading.Thread(target=lambda: got.append(lib.lexical_index())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(got) == 4 and all(g is got[0] for g in got)
+    assert got[0] is not first and len(got[0].ids) == 230

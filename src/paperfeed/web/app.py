@@ -87,7 +87,6 @@ def create_app(settings: Settings, library: Library | None = None, *, login_requ
     app.state.local_csrf = new_secret()
     app.state.templates = make_templates()
     app.state.topicmaps = TopicMaps(lib, settings.index_dir / "topicmap")
-    _serialise_cache_builds(lib)
     hosts = list(allowed_hosts) if allowed_hosts is not None else (["*"] if login_required else list(LOOPBACK_HOSTS))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
@@ -118,24 +117,6 @@ def _warm_up(lib: Library) -> None:
         lib.lexical_index()
     except Exception as e:  # a library without vectors yet, a missing model: the first request will say
         log.info("warm-up skipped: %s", e)
-
-
-def _serialise_cache_builds(lib: Library) -> None:
-    """Let one thread at a time refresh the Library's lexical index.
-
-    Library caches it without a lock: two feed requests after new papers arrived would both update it
-    and save into the same directory. Its fast path is cheap, so a lock costs little. The vector index
-    needs no lock here: Library.vector_index checks outside its own lock and builds inside it, and
-    while another process writes the index the last published generation is served.
-    """
-    lock = threading.Lock()
-    method = lib.lexical_index
-
-    def locked(*args, **kwargs):
-        with lock:
-            return method(*args, **kwargs)
-
-    lib.lexical_index = locked  # type: ignore[method-assign]
 
 
 class SecurityHeaders:
