@@ -154,7 +154,7 @@ def run_daily(work: Path, new: list[dict], profiles: int) -> None:
                 timer.wrap(lib, m)
             timer.wrap(lib.embedder(), "embed_batch")
             t = time.perf_counter()
-            report = lib.daily(since=since)
+            report = lib.delivery.daily(since=since)
             total = time.perf_counter() - t
     finally:
         sink.terminate()

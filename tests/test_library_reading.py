@@ -115,12 +115,12 @@ def test_alert_matches_reach_the_digest_once(rlib: Library, tmp_path: Path) -> N
     ingest(rlib, tmp_path, [_record(4, "Graph neural networks for proteins", "Message passing on residues.",
                                     day="2020-01-01")], "new.jsonl")  # too old for the feed's window
     rlib.embed_pending()
-    keys = [h.key for h in rlib.digest_hits("kim")]
+    keys = [h.key for h in rlib.delivery.digest_hits("kim")]
     assert keys.count("arxiv:2603.00004") == 1
-    out = rlib.digest("kim")
+    out = rlib.delivery.digest("kim")
     assert "Graph neural networks for proteins" in out.message.get_body(("plain",)).get_content()
-    rlib.mark_seen("kim", [("arxiv:2603.00004", "")])
-    assert "arxiv:2603.00004" not in [h.key for h in rlib.digest_hits("kim")]
+    rlib.delivery.mark_seen("kim", [("arxiv:2603.00004", "")])
+    assert "arxiv:2603.00004" not in [h.key for h in rlib.delivery.digest_hits("kim")]
 
 
 def test_feed_tokens_open_one_profile_and_can_be_replaced(rlib: Library) -> None:

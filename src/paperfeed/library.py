@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from paperfeed.config import Settings
+from paperfeed.config_file import Config, load_config
 from paperfeed.dates import days_before, user_date
 from paperfeed.errors import InputError, NotFound, PaperfeedError
-from paperfeed.library_delivery import DeliveryMixin
+from paperfeed.library_delivery import Delivery
 from paperfeed.library_reading import ReadingMixin
 from paperfeed.models import Hit, Paper
 from paperfeed.store.base import Store, open_store
@@ -55,7 +56,7 @@ def _one_writer(method: Callable) -> Callable:
     return run
 
 
-class Library(DeliveryMixin, ReadingMixin):
+class Library(ReadingMixin):
     """One paper library: ingest, read, embed, search, recommend."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
@@ -66,6 +67,22 @@ class Library(DeliveryMixin, ReadingMixin):
         self._lexical: tuple[str, object] | None = None
         self._lexical_mutex = threading.Lock()
         """One thread at a time refreshes the lexical index (two would update and save the same files)."""
+
+    @functools.cached_property
+    def delivery(self) -> Delivery:
+        """fetch from arXiv, enrich, digests and the daily run (library_delivery.py)."""
+        return Delivery(self)
+
+    def config(self) -> Config:
+        """config.toml of this library's data directory (defaults when there is none)."""
+        return load_config(self.settings.home)
+
+    def sync_profile_emails(self, cfg: Config | None = None) -> None:
+        """Mirror config.toml's profile emails into the profiles table (config.toml is authoritative)."""
+        cfg = cfg or self.config()
+        with self.store.transaction():
+            for pid, name in self.store.profile_rows():
+                self.store.set_profile_email(pid, cfg.emails.get(name))
 
     def close(self) -> None:
         """Release the database connection."""

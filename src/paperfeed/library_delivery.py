@@ -1,7 +1,7 @@
-"""Library methods for the daily pipeline: fetch from arXiv, enrich, digests, the daily run.
+"""The daily pipeline: fetch from arXiv, enrich, digests, the daily run (``Library.delivery``).
 
-Mixed into Library; uses its store, feed and embed_pending. Configuration comes from config.toml in
-the data directory (paperfeed/config_file.py).
+A part of the Library by composition: it uses the Library's store, feed and config (config.toml in
+the data directory, paperfeed/config_file.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from paperfeed.config_file import Config, ConfigError, load_config
+from paperfeed.config_file import Config, ConfigError
 from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
 from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
 from paperfeed.export import hits_json
@@ -20,6 +20,7 @@ from paperfeed.models import Hit
 if TYPE_CHECKING:  # (imported where used: a command that only reads starts without httpx, lxml, jinja2)
     from paperfeed.config import Settings
     from paperfeed.delivery.daily import DailyReport
+    from paperfeed.library import Library
     from paperfeed.sources.arxiv import ArxivClient
     from paperfeed.sources.harvest import EnrichReport, FetchReport
     from paperfeed.store.base import Store
@@ -29,36 +30,26 @@ def _today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
-class DeliveryMixin:
-    """fetch_arxiv, enrich, digest, daily (mixed into Library)."""
+class Delivery:
+    """fetch_arxiv, enrich, digest, daily: ``lib.delivery.digest("jane", send=True)``."""
 
-    settings: Settings
-    store: Store
+    def __init__(self, lib: Library) -> None:
+        self.lib = lib
 
-    _profile_id: Callable[[str], int]
-    feed: Callable[..., list[Hit]]
-    alert_digest_hits: Callable[..., list[Hit]]
-    newest_date: Callable[[], str | None]
+    @property
+    def store(self) -> Store:
+        return self.lib.store
 
-    # ---- configuration ------------------------------------------------------------
-
-    def config(self) -> Config:
-        """config.toml of this library's data directory (defaults when there is none)."""
-        return load_config(self.settings.home)
-
-    def sync_profile_emails(self, cfg: Config | None = None) -> None:
-        """Mirror config.toml's profile emails into the profiles table (config.toml is authoritative)."""
-        cfg = cfg or self.config()
-        with self.store.transaction():
-            for pid, name in self.store.profile_rows():
-                self.store.set_profile_email(pid, cfg.emails.get(name))
+    @property
+    def settings(self) -> Settings:
+        return self.lib.settings
 
     # ---- arXiv ------------------------------------------------------------------------
 
     def arxiv_client(self, cfg: Config | None = None, base_url: str | None = None, method: str = "api",
                      **overrides) -> ArxivClient:
         """A client configured from config.toml; ``base_url`` replaces the endpoint of ``method``."""
-        cfg = cfg or self.config()
+        cfg = cfg or self.lib.config()
         api, oai = cfg.get("fetch.api_url"), cfg.get("fetch.oai_url")
         if base_url:
             api, oai = (base_url, oai) if method == "api" else (api, base_url)
@@ -74,7 +65,7 @@ class DeliveryMixin:
         progress: Callable[[FetchReport], None] | None = None,
     ) -> list[FetchReport]:
         """Fetch new papers in ``categories`` (default: fetch.categories), resuming any stopped harvest."""
-        cfg = self.config()
+        cfg = self.lib.config()
         cats = list(categories) or list(cfg.get("fetch.categories"))
         if not cats:
             raise ConfigError("no categories to fetch: pass --category or "
@@ -112,26 +103,26 @@ class DeliveryMixin:
 
     def smtp_settings(self, cfg: Config | None = None) -> SmtpSettings:
         """SMTP settings from config.toml, the password from PAPERFEED_SMTP_PASSWORD."""
-        cfg = cfg or self.config()
+        cfg = cfg or self.lib.config()
         return SmtpSettings(host=cfg.get("smtp.host"), port=cfg.get("smtp.port"), tls=cfg.get("smtp.tls"),
                             user=cfg.get("smtp.user"), password=cfg.smtp_password(),
                             timeout=cfg.get("smtp.timeout"), cafile=cfg.get("smtp.cafile"))
 
     def digest_since(self, since: str | None = None, cfg: Config | None = None) -> str:
         """The first day of the digest's window: ``since``, else digest.days (7) days before today."""
-        cfg = cfg or self.config()
+        cfg = cfg or self.lib.config()
         return since or (datetime.now(UTC).date() - timedelta(days=cfg.get("digest.days"))).isoformat()
 
     def digest_hits(self, name: str, limit: int | None = None, since: str | None = None,
                     cfg: Config | None = None) -> list[Hit]:
         """The papers the next digest would hold: the feed over recent papers, minus delivered ones."""
-        cfg = cfg or self.config()
-        hits = self.feed(name, since=self.digest_since(since, cfg), limit=limit or cfg.get("digest.limit"))
-        return hits + self.alert_digest_hits(name, hits)  # saved searches' new matches (library_reading.py)
+        cfg = cfg or self.lib.config()
+        hits = self.lib.feed(name, since=self.digest_since(since, cfg), limit=limit or cfg.get("digest.limit"))
+        return hits + self.lib.alert_digest_hits(name, hits)  # saved searches' new matches (library_reading.py)
 
     def why_empty(self, since: str) -> str:
         """Why a digest (or feed) from ``since`` on has no papers, and what to do about it."""
-        newest = self.newest_date()
+        newest = self.lib.newest_date()
         if newest is None:
             return "the library has no dated papers; fetch some with `paperfeed fetch arxiv`"
         if newest < since:
@@ -142,11 +133,11 @@ class DeliveryMixin:
     def digest(self, name: str, send: bool = False, limit: int | None = None, since: str | None = None,
                force: bool = False, sender: Sender | None = None) -> DigestOutcome:
         """Build a profile's digest; send and log it with ``send`` (under the run lock), else a dry run."""
-        cfg = self.config()
+        cfg = self.lib.config()
         if send:
             with self.store.run_lock("digest", self.settings.home):
                 return self.send_digest_locked(name, cfg, limit, since, force, sender)
-        self._profile_id(name)
+        self.lib._profile_id(name)
         hits = self.digest_hits(name, limit, since, cfg)
         msg = self._message(name, hits, cfg, cfg.get("smtp.from") or "paperfeed@localhost",
                             cfg.emails.get(name) or f"{name}@localhost")
@@ -158,8 +149,8 @@ class DeliveryMixin:
                            since: str | None = None, force: bool = False,
                            sender: Sender | None = None) -> DigestOutcome:
         """Send a profile's digest following delivery/log.py; the caller holds the run lock."""
-        cfg = cfg or self.config()
-        prof_id = self._profile_id(name)
+        cfg = cfg or self.lib.config()
+        prof_id = self.lib._profile_id(name)
         recipient, from_ = cfg.emails.get(name), cfg.get("smtp.from")
         if not recipient:
             raise ConfigError(f"no email address for {name!r}: paperfeed config set profiles.{name}.email ADDRESS")
@@ -207,7 +198,7 @@ class DeliveryMixin:
         They leave the feed as papers sent in a digest do; papers already delivered are skipped.
         """
         store = self.store
-        prof = self._profile_id(name)
+        prof = self.lib._profile_id(name)
         ids = store.ids_for_keys([k for k, _ in items])
         with store.transaction():
             delivered = store.delivered_ids(prof)
@@ -221,7 +212,7 @@ class DeliveryMixin:
 
     def digest_log(self, name: str | None = None, limit: int = 50) -> list[dict]:
         """Recorded digests, newest first."""
-        return self.store.digests(self._profile_id(name) if name else None, limit=limit)
+        return self.store.digests(self.lib._profile_id(name) if name else None, limit=limit)
 
     # ---- the daily run ------------------------------------------------------------------
 
@@ -231,5 +222,5 @@ class DeliveryMixin:
         with self.store.run_lock("daily", self.settings.home):
             from paperfeed.delivery.daily import run_daily
 
-            return run_daily(self, since=since, client=client, sender=sender, fetch=fetch)
+            return run_daily(self.lib, since=since, client=client, sender=sender, fetch=fetch)
 

@@ -39,7 +39,7 @@ def test_daily_fetches_embeds_and_sends_each_profile_once(profiles, fakes, smtp,
     lib = profiles
     with fakes.FakeArxiv() as arxiv:
         write_config(paperfeed_home, arxiv, smtp.port, {"jane": "jane@example.org", "bob": "bob@example.org"})
-        report = lib.daily(since="2026-05-01")
+        report = lib.delivery.daily(since="2026-05-01")
         assert report.exit_code == 0, report.summary()
         # the 4 profile papers were embedded by create_profile (it embeds its own papers); their update
         # by the fetch leaves their text unchanged, so only the 36 new papers are embedded here
@@ -48,7 +48,7 @@ def test_daily_fetches_embeds_and_sends_each_profile_once(profiles, fakes, smtp,
         assert sorted(m[1][0] for m in smtp.messages) == ["bob@example.org", "jane@example.org"]
         assert report.summary().startswith("daily ok: fetched 36 new, 4 updated; embedded 36; digests: 2 sent")
         assert {p["name"]: p["email"] for p in lib.profiles()}["jane"] == "jane@example.org"  # mirrored
-        again = lib.daily(since="2026-05-01")
+        again = lib.delivery.daily(since="2026-05-01")
     assert again.exit_code == 0 and len(smtp.messages) == 2
     assert [d.status for d in again.digests] == ["skipped", "skipped"]
     assert "digests: 2 skipped" in again.summary()
@@ -59,11 +59,11 @@ def test_arxiv_outage_skips_digests_fails_and_the_next_run_catches_up(profiles, 
     with fakes.FakeArxiv() as arxiv:
         write_config(paperfeed_home, arxiv, smtp.port, {"jane": "jane@example.org"})
         arxiv.faults.extend([fakes.Fault(status=503, headers={"Retry-After": "0"})] * 3)
-        down = lib.daily(since="2026-05-01")
+        down = lib.delivery.daily(since="2026-05-01")
         assert down.exit_code == 2 and not smtp.messages
         assert down.summary().startswith("daily FAILED: fetch failed: arXiv (127.0.0.1")
         assert "unavailable: HTTP 503" in down.summary() and "digests skipped" in down.summary()
-        up = lib.daily(since="2026-05-01")
+        up = lib.delivery.daily(since="2026-05-01")
     assert up.exit_code == 0 and up.fetch[0].added == 36 and len(smtp.messages) == 1
 
 
@@ -71,7 +71,7 @@ def test_failed_profile_makes_the_run_fail_but_others_are_sent(profiles, fakes, 
     lib = profiles
     with fakes.FakeArxiv() as arxiv:
         write_config(paperfeed_home, arxiv, smtp.port, {"jane": "jane@example.org", "zed": "zed@example.org"})
-        report = lib.daily(since="2026-05-01", fetch=False)
+        report = lib.delivery.daily(since="2026-05-01", fetch=False)
     assert report.exit_code == 2 and [d.status for d in report.digests] == ["sent", "failed"]
     assert "zed: failed (no profile named 'zed'" in report.summary()
 
@@ -79,10 +79,10 @@ def test_failed_profile_makes_the_run_fail_but_others_are_sent(profiles, fakes, 
 def test_a_second_run_cannot_start_while_one_holds_the_lock(lib, paperfeed_home):
     with run_lock(paperfeed_home, "daily"):
         with pytest.raises(LockedError, match=r"another paperfeed run is in progress \(daily, pid \d+"):
-            lib.daily()
+            lib.delivery.daily()
         with pytest.raises(LockedError):
-            lib.digest("nobody", send=True)
-    assert lib.daily(fetch=False).exit_code == 0  # released
+            lib.delivery.digest("nobody", send=True)
+    assert lib.delivery.daily(fetch=False).exit_code == 0  # released
 
 
 def test_daily_keeps_sentence_vectors_complete_once_they_were_asked_for(profiles, fakes, smtp, paperfeed_home):
@@ -90,13 +90,13 @@ def test_daily_keeps_sentence_vectors_complete_once_they_were_asked_for(profiles
     recs = fakes.sample_records()
     with fakes.FakeArxiv(records=recs[:-6]) as arxiv:  # all but six papers are out yet
         write_config(paperfeed_home, arxiv, smtp.port, {})
-        first = lib.daily(since="2026-05-01")  # never asked for: sentence vectors are left to `similar`
+        first = lib.delivery.daily(since="2026-05-01")  # never asked for: sentence vectors are left to `similar`
     assert first.exit_code == 0 and first.sentences == 0 and "sentences" not in first.summary()
     assert lib.count_pending_sentences() == lib.store.count() == 34
     assert lib.embed_sentences_pending() == 34  # what `paperfeed embed --sentences` runs
     with fakes.FakeArxiv(records=recs) as arxiv:
         write_config(paperfeed_home, arxiv, smtp.port, {})
-        second = lib.daily(since="2026-05-01")
+        second = lib.delivery.daily(since="2026-05-01")
     assert second.exit_code == 0 and second.fetch[0].added == 6
     assert second.sentences == 6 and lib.count_pending_sentences() == 0
     assert "embedded 6 (+ sentences of 6)" in second.summary() and second.as_dict()["sentences"] == 6
@@ -110,7 +110,7 @@ def test_daily_embeds_the_window_with_the_second_tier_and_digests_use_it(profile
         write_config(paperfeed_home, arxiv, smtp.port, {"jane": "jane@example.org"})
         with (paperfeed_home / "config.toml").open("a", encoding="utf-8") as f:
             f.write('[feed]\nrerank_model = "minilm-l6-int8"\nrerank_top = 3\n')
-        report = lib.daily(since="2026-05-01")
+        report = lib.delivery.daily(since="2026-05-01")
         assert report.exit_code == 0, report.summary()
         # the library's model is the hashing test model; the second tier (the real MiniLM) embeds the
         # digest window (every paper here) and the profile papers, nothing more
@@ -121,5 +121,5 @@ def test_daily_embeds_the_window_with_the_second_tier_and_digests_use_it(profile
         assert len(smtp.messages) == 1
         hits = lib.feed("bob", since="2026-05-01", limit=5)  # bob has no email: nothing was delivered to him
         assert sum("minilm-l6-int8 similarity" in h.why for h in hits) >= 2
-        again = lib.daily(since="2026-05-01")
+        again = lib.delivery.daily(since="2026-05-01")
     assert again.second_tier == 0 and "(second tier 0 in " in again.summary()

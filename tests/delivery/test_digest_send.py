@@ -50,7 +50,7 @@ def received(sink, i: int = -1) -> email.message.EmailMessage:
 
 def test_digest_is_sent_with_headers_parts_links_and_escaping(library, smtp, paperfeed_home):
     write_config(paperfeed_home, smtp.port)
-    out = library.digest("jane", send=True)
+    out = library.delivery.digest("jane", send=True)
     assert out.status == "sent" and out.papers == 38  # 41 papers minus jane's own 3
     [(mail_from, rcpts, _)] = smtp.messages
     assert mail_from == "paperfeed@example.org" and rcpts == ["jane@example.org"]
@@ -71,14 +71,14 @@ def test_digest_is_sent_with_headers_parts_links_and_escaping(library, smtp, pap
 
 def test_log_records_the_digest_and_a_second_run_sends_nothing(library, smtp, paperfeed_home):
     write_config(paperfeed_home, smtp.port)
-    first = library.digest("jane", send=True, limit=10)
-    [row] = library.digest_log("jane")
+    first = library.delivery.digest("jane", send=True, limit=10)
+    [row] = library.delivery.digest_log("jane")
     assert row["status"] == "sent" and row["papers"] == 10 and row["message_id"] == first.message_id
-    again = library.digest("jane", send=True)
+    again = library.delivery.digest("jane", send=True)
     assert again.status == "skipped" and len(smtp.messages) == 1
-    forced = library.digest("jane", send=True, limit=10, force=True)
+    forced = library.delivery.digest("jane", send=True, limit=10, force=True)
     assert forced.status == "sent" and len(smtp.messages) == 2
-    keys = [set(library.store.digest_items(d["id"])) for d in library.digest_log("jane")]
+    keys = [set(library.store.digest_items(d["id"])) for d in library.delivery.digest_log("jane")]
     assert not {p for p, _ in keys[0]} & {p for p, _ in keys[1]}
     assert library.feed("jane", limit=50, since="2000-01-01").__len__() == 38 - 20
 
@@ -88,30 +88,30 @@ def test_bad_credentials_fail_clearly_and_nothing_is_delivered(library, fakes, p
         write_config(paperfeed_home, sink.port, 'user = "jane"')
         monkeypatch.setenv("PAPERFEED_SMTP_PASSWORD", "wrong")
         with pytest.raises(DeliveryError, match=r"SMTP login failed for user 'jane' at 127.0.0.1:\d+: 535"):
-            library.digest("jane", send=True)
+            library.delivery.digest("jane", send=True)
         assert not sink.messages and library.store.delivered_ids(library.store.profile_id("jane")) == set()
-        [row] = library.digest_log("jane")
+        [row] = library.delivery.digest_log("jane")
         assert row["status"] == "failed" and row["papers"] == 0 and "38 papers released" in row["error"]
         monkeypatch.setenv("PAPERFEED_SMTP_PASSWORD", "right")
-        assert library.digest("jane", send=True).status == "sent" and len(sink.messages) == 1
+        assert library.delivery.digest("jane", send=True).status == "sent" and len(sink.messages) == 1
 
 
 def test_user_without_password_is_a_clear_error(library, smtp, paperfeed_home, monkeypatch):
     monkeypatch.delenv("PAPERFEED_SMTP_PASSWORD", raising=False)
     write_config(paperfeed_home, smtp.port, 'user = "jane"')
     with pytest.raises(DeliveryError, match="PAPERFEED_SMTP_PASSWORD is not"):
-        library.digest("jane", send=True)
+        library.delivery.digest("jane", send=True)
 
 
 def test_unreachable_server_fails_and_the_next_run_catches_up(library, fakes, paperfeed_home):
     port = fakes.free_port()
     write_config(paperfeed_home, port)
     with pytest.raises(DeliveryError, match=rf"cannot reach SMTP server 127.0.0.1:{port}"):
-        library.digest("jane", send=True)
+        library.delivery.digest("jane", send=True)
     assert library.store.delivered_ids(library.store.profile_id("jane")) == set()
     with fakes.SmtpSink() as sink:
         write_config(paperfeed_home, sink.port)
-        assert library.digest("jane", send=True).papers == 38
+        assert library.delivery.digest("jane", send=True).papers == 38
 
 
 def _mute_smtp_server(port_holder: list, ready: threading.Event) -> None:
@@ -144,9 +144,9 @@ def test_lost_answer_after_data_is_recorded_as_unconfirmed(library, paperfeed_ho
     t.start()
     ready.wait(5)
     write_config(paperfeed_home, port[0])
-    out = library.digest("jane", send=True)
+    out = library.delivery.digest("jane", send=True)
     assert out.status == "unconfirmed" and not out.ok and "may have been delivered" in out.detail
-    [row] = library.digest_log("jane")
+    [row] = library.delivery.digest_log("jane")
     assert row["status"] == "sent" and row["error"].startswith("unconfirmed")
     assert len(library.store.delivered_ids(library.store.profile_id("jane"))) == 38
 
@@ -164,9 +164,9 @@ def test_headers_cannot_be_injected_from_titles():
 
 def test_dry_run_records_nothing(library, paperfeed_home, smtp):
     write_config(paperfeed_home, smtp.port)
-    out = library.digest("jane")
+    out = library.delivery.digest("jane")
     assert out.status == "dry-run" and out.papers == 38 and not smtp.messages
-    assert library.digest_log("jane") == []
+    assert library.delivery.digest_log("jane") == []
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a test certificate")
@@ -178,7 +178,7 @@ def test_tls_modes_with_login(library, fakes, paperfeed_home, monkeypatch, tmp_p
         (paperfeed_home / "config.toml").write_text(
             (paperfeed_home / "config.toml").read_text().replace('tls = "none"\n', ""), encoding="utf-8")
         monkeypatch.setenv("PAPERFEED_SMTP_PASSWORD", "pw")
-        assert library.digest("jane", send=True, limit=3).status == "sent"
+        assert library.delivery.digest("jane", send=True, limit=3).status == "sent"
         assert len(sink.messages) == 1
 
 
@@ -190,5 +190,5 @@ def test_tls_certificate_is_verified(library, fakes, paperfeed_home, tmp_path):
         (paperfeed_home / "config.toml").write_text(
             (paperfeed_home / "config.toml").read_text().replace('tls = "none"', 'tls = "starttls"'))
         with pytest.raises(DeliveryError, match="CERTIFICATE_VERIFY_FAILED"):
-            library.digest("jane", send=True)
+            library.delivery.digest("jane", send=True)
         assert not sink.messages

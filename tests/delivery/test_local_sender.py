@@ -23,7 +23,7 @@ def test_non_addresses_are_still_refused(paperfeed_home, bad):
 def test_a_digest_goes_out_from_a_localhost_sender(library, smtp, paperfeed_home):  # noqa: F811
     write_config(paperfeed_home, smtp.port)
     set_value(paperfeed_home, "smtp.from", "paperfeed@localhost")
-    out = library.digest("jane", send=True, limit=5)
+    out = library.delivery.digest("jane", send=True, limit=5)
     assert out.status == "sent"
     [(mail_from, rcpts, _)] = smtp.messages
     assert mail_from == "paperfeed@localhost" and rcpts == ["jane@example.org"]

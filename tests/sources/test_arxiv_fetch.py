@@ -16,7 +16,7 @@ CATS = ["cs.LG", "cs.CL"]
 
 def fetch(lib, arxiv, method: str = "oai", **kw):
     url = arxiv.oai_url if method == "oai" else arxiv.api_url
-    return lib.fetch_arxiv(CATS, since="2026-05-01", method=method, base_url=url, **kw)
+    return lib.delivery.fetch_arxiv(CATS, since="2026-05-01", method=method, base_url=url, **kw)
 
 
 def set_config(home: Path, text: str) -> None:
@@ -50,7 +50,7 @@ def test_api_harvest_pages_with_start_and_max_results(lib, arxiv, paperfeed_home
 def test_next_run_is_incremental_from_the_last_datestamp(lib, fakes, fast_config):
     with fakes.FakeArxiv() as arxiv:
         fetch(lib, arxiv)
-        again = lib.fetch_arxiv(CATS, method="oai", base_url=arxiv.oai_url)
+        again = lib.delivery.fetch_arxiv(CATS, method="oai", base_url=arxiv.oai_url)
     last = max(r["date"] for r in arxiv.records)
     later = [p for _, p in arxiv.requests if "metadataPrefix" in p][1]
     assert later["from"] == last and again[0].added == 0
@@ -87,7 +87,7 @@ def test_outage_gives_up_with_a_clear_error_and_writes_nothing(lib, fakes, arxiv
 def test_connection_refused_is_a_fetch_error(lib, fakes, fast_config):
     url = f"http://127.0.0.1:{fakes.free_port()}/oai"
     with pytest.raises(FetchError, match="ConnectError"):
-        lib.fetch_arxiv(CATS, method="oai", base_url=url)
+        lib.delivery.fetch_arxiv(CATS, method="oai", base_url=url)
 
 
 def test_malformed_page_stops_cleanly_and_the_next_run_resumes(lib, fakes, fast_config):
@@ -97,7 +97,7 @@ def test_malformed_page_stops_cleanly_and_the_next_run_resumes(lib, fakes, fast_
             fetch(lib, arxiv)
         assert lib.store.count() == 15  # page 1 kept, nothing of page 2
         assert lib.store.get_cursor("arxiv-oai:cs")["token"] == "15|2026-05-01|"
-        reports = lib.fetch_arxiv(CATS, method="oai", base_url=arxiv.oai_url)
+        reports = lib.delivery.fetch_arxiv(CATS, method="oai", base_url=arxiv.oai_url)
     assert reports[0].resumed and reports[0].added == 25 and lib.store.count() == 40
     assert arxiv.requests[2][1] == {"verb": "ListRecords", "resumptionToken": "15|2026-05-01|"}
 
@@ -105,7 +105,7 @@ def test_malformed_page_stops_cleanly_and_the_next_run_resumes(lib, fakes, fast_
 def test_expired_resumption_token_restarts_the_harvest(lib, arxiv, fast_config):
     with lib.store.transaction():
         lib.store.set_cursor("arxiv-oai:cs", {"token": "expired", "from": "2026-05-01", "until": None})
-    [report] = lib.fetch_arxiv(CATS, method="oai", base_url=arxiv.oai_url)
+    [report] = lib.delivery.fetch_arxiv(CATS, method="oai", base_url=arxiv.oai_url)
     assert report.added == 40 and "expired" in report.notes[0]
 
 
@@ -116,13 +116,13 @@ def test_api_resumes_from_the_saved_start(lib, fakes, paperfeed_home):
         with pytest.raises(FetchError):
             fetch(lib, arxiv, method="api")
         assert lib.store.count() == 15
-        [report] = lib.fetch_arxiv(CATS, method="api", base_url=arxiv.api_url)
+        [report] = lib.delivery.fetch_arxiv(CATS, method="api", base_url=arxiv.api_url)
     assert report.resumed and lib.store.count() == 40
     assert int(arxiv.requests[2][1]["start"]) == 15
 
 
 def test_categories_outside_the_followed_ones_are_skipped(lib, arxiv, fast_config):
-    [report] = lib.fetch_arxiv(["cs.CL"], since="2026-05-01", method="oai", base_url=arxiv.oai_url)
+    [report] = lib.delivery.fetch_arxiv(["cs.CL"], since="2026-05-01", method="oai", base_url=arxiv.oai_url)
     expected = sum("cs.CL" in r["categories"] for r in arxiv.records)
     assert report.added == expected and report.skipped == 40 - expected
 
@@ -168,13 +168,13 @@ def test_enrich_fills_papers_from_a_copied_listing(lib, arxiv, fast_config, tmp_
     listing.write_text("".join(f"{r['abstract']}\narXiv:{r['id']}\n\n" for r in recs), encoding="utf-8")
     lib.ingest([str(listing)], fmt="text")
     assert all(not lib.get(f"arxiv:{r['id']}").title for r in recs)
-    report = lib.enrich(base_url=arxiv.api_url)
+    report = lib.delivery.enrich(base_url=arxiv.api_url)
     assert report.candidates == 5 and report.requests == 1 and report.updated == 5 and not report.not_found
     assert set(arxiv.requests[0][1]["id_list"].split(",")) == {r["id"] for r in recs}
     for r in recs:
         p = lib.get(f"arxiv:{r['id']}")
         assert p.title and p.authors and p.date
-    assert lib.enrich(base_url=arxiv.api_url).candidates == 0  # nothing left to look up
+    assert lib.delivery.enrich(base_url=arxiv.api_url).candidates == 0  # nothing left to look up
 
 
 def test_enrich_batches_ids(lib, arxiv, fast_config):

@@ -62,7 +62,7 @@ def fetch_arxiv(lib: Library, categories: tuple[str, ...], since: str | None, un
         if not as_json and sys.stderr.isatty():
             _note(f"  {r.source}: page {r.pages}, {r.added} added, {r.updated} updated")
 
-    reports = lib.fetch_arxiv(categories, since=since, until=until, method=method, base_url=base_url,
+    reports = lib.delivery.fetch_arxiv(categories, since=since, until=until, method=method, base_url=base_url,
                               progress=progress)
     embedded = embed_with_progress(lib, None, as_json) if embed and any(r.added or r.updated for r in reports) else 0
     if as_json:
@@ -83,7 +83,7 @@ def fetch_arxiv(lib: Library, categories: tuple[str, ...], since: str | None, un
 @with_library
 def enrich(lib: Library, limit: int | None, base_url: str | None, as_json: bool) -> None:
     """Fill missing titles, authors and dates of papers that have an arXiv id (100 ids a request)."""
-    report = lib.enrich(limit=limit, base_url=base_url)
+    report = lib.delivery.enrich(limit=limit, base_url=base_url)
     embedded = embed_with_progress(lib, None, as_json) if report.updated or report.added else 0
     if as_json:
         print_json({**report.as_dict(), "embedded": embedded})
@@ -125,7 +125,7 @@ def digest(lib: Library, name: str, send: bool, dry_run: bool, out: Path | None,
     if send and dry_run:
         raise click.UsageError("--send and --dry-run exclude each other")
     try:
-        res = lib.digest(name, send=send, limit=limit, since=since, force=force)
+        res = lib.delivery.digest(name, send=send, limit=limit, since=since, force=force)
     except LockedError as e:
         _note(f"error: {e}")
         sys.exit(e.exit_code)
@@ -158,7 +158,7 @@ def daily(lib: Library, since: str | None, no_fetch: bool, as_json: bool) -> Non
     2 a step failed (the next run catches up), 75 another run is in progress.
     """
     try:
-        report = lib.daily(since=since, fetch=not no_fetch)
+        report = lib.delivery.daily(since=since, fetch=not no_fetch)
     except LockedError as e:
         _note(f"paperfeed daily: {e}")
         sys.exit(e.exit_code)

@@ -79,7 +79,7 @@ def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bo
     lib.sync_profile_emails(cfg)
     if fetch and cfg.get("fetch.categories"):
         try:
-            report.fetch = lib.fetch_arxiv(since=since, client=client)
+            report.fetch = lib.delivery.fetch_arxiv(since=since, client=client)
         except PaperfeedError as e:
             report.fetch_error = str(e)
     elif fetch:
@@ -92,7 +92,7 @@ def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bo
     second = lib.second_tier()
     if second is not None:  # the stronger model embeds only what the digests rank and show
         t = time.perf_counter()
-        window = lib.second_tier_ids(lib.digest_since(since, cfg))
+        window = lib.second_tier_ids(lib.delivery.digest_since(since, cfg))
         report.second_tier = lib.embed_pending(second[1].model_id, ids=window)
         report.seconds["embed_second"] = time.perf_counter() - t
     t2 = time.perf_counter()
@@ -106,6 +106,6 @@ def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bo
 
 def _one_digest(lib, name: str, cfg, since: str | None, sender) -> DigestOutcome:
     try:
-        return lib.send_digest_locked(name, cfg=cfg, since=since, sender=sender)
+        return lib.delivery.send_digest_locked(name, cfg=cfg, since=since, sender=sender)
     except PaperfeedError as e:
         return DigestOutcome(profile=name, status="failed", detail=str(e))

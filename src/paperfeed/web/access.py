@@ -86,4 +86,4 @@ def mark_seen(lib: Library, user: Principal, name: str, items: Sequence[tuple[st
     They leave the feed, as papers sent in an email digest do. Papers already delivered are skipped.
     """
     check_profile(lib, user, name)
-    return lib.mark_seen(name, items, channel="web")
+    return lib.delivery.mark_seen(name, items, channel="web")
