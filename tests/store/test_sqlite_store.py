@@ -296,6 +296,23 @@ def test_list_papers_newest_first_undated_last(filled: SqliteStore) -> None:
     assert [p.title for p in filled.list_papers(limit=2, offset=2)] == titles[2:4]
 
 
+def test_list_papers_pages_through_dated_then_undated(store) -> None:
+    # dated papers newest first (ties by id, newest row first), then undated ones; every page agrees
+    dates = ["2024-01-05", None, "2023", "2024-01-05", None, "1999-01-04", "2023-05-02", None]
+    store.write_papers([P(title=f"Paper {n}", arxiv_id=f"2601.{n:05d}", date=d, categories=("cs.LG",) if n % 2
+                          else ("cs.CV",)) for n, d in enumerate(dates)], "seed")
+    everything = store.list_papers(limit=100)
+    titles = [p.title for p in everything]
+    assert titles == ["Paper 3", "Paper 0", "Paper 6", "Paper 2", "Paper 5", "Paper 7", "Paper 4", "Paper 1"]
+    for limit in range(1, 9):
+        for offset in range(0, 10):
+            assert [p.title for p in store.list_papers(limit=limit, offset=offset)] == titles[offset:offset + limit]
+    odd = [p.title for p in store.list_papers(limit=100, category="cs.LG")]
+    assert odd == [t for t in titles if int(t.split()[1]) % 2]
+    assert [p.title for p in store.list_papers(limit=2, offset=1, category="cs.LG")] == odd[1:3]
+    assert [p.title for p in store.list_papers(limit=100, since="2023-02-01")] == ["Paper 3", "Paper 0", "Paper 6"]
+
+
 def test_newest_date_is_the_first_listed_papers(filled: SqliteStore) -> None:
     assert filled.newest_date() == filled.list_papers(limit=1)[0].date == "2024-01-05"
 
