@@ -22,10 +22,12 @@ from paperfeed.store.base import Store, open_store
 
 if TYPE_CHECKING:  # the rest is imported where used, so that a command that only reads starts fast
     from paperfeed.accounts import Accounts
+    from paperfeed.embed.base import Embedder
     from paperfeed.index.base import VectorIndex
     from paperfeed.index.factory import Opened
     from paperfeed.ingest.pipeline import IngestReport
     from paperfeed.onboard import ProfilePlan
+    from paperfeed.rank.rerank import Rerank
     from paperfeed.rank.search import Searcher
 
 
@@ -567,7 +569,7 @@ class Library(ReadingMixin):
             ids.update(rec.paper_ids, rec.liked_ids)
         return sorted(ids)
 
-    def second_tier(self):
+    def second_tier(self) -> tuple[Rerank, Embedder] | None:
         """The feed's second tier (config feed.rerank_model, rank/rerank.py) and its embedder, or None."""
         from paperfeed.rank.rerank import Rerank
 

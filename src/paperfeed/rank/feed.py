@@ -59,7 +59,7 @@ class FeedRanker:
         labels = [("a paper you liked" if i in liked and i not in own else "your paper")
                   + f" \u201c{papers[i].label}\u201d" for i in row_ids]
         if prof.interests.strip():
-            dense = np.vstack([dense, self.embedder.embed_batch([prof.interests])])
+            dense = np.vstack([dense, _text_vector(self.embedder, prof.interests)])
             lex = sparse.vstack([lex, self.lexical_index.transform([prof.interests])]).tocsr()
             labels.append(f"your interests \u201c{_clip(prof.interests, 60)}\u201d")
         cats = Counter(c for i in row_ids for c in papers[i].categories[:1])
@@ -69,13 +69,16 @@ class FeedRanker:
             sig.neg_dense = self._vectors(list(dis), dis)
         return sig, row_ids
 
-    def _vectors(self, ids: list[int], papers: dict[int, Paper], emb=None) -> np.ndarray:
+    def _vectors(self, ids: list[int], papers: dict[int, Paper] | None = None, emb=None) -> np.ndarray:
         """Stored vectors (of ``emb``, by default the first tier's), embedding on the fly any paper
-        that has none yet (nothing is stored: a feed only reads)."""
+        that has none yet (nothing is stored: a feed only reads). Papers not in ``papers`` are read
+        only when they need embedding."""
         emb = emb or self.embedder
         got = self.store.vectors_for(emb.model_id, ids, emb.dim)
         missing = [i for i in ids if i not in got]
         if missing:
+            papers = papers if papers is not None and all(i in papers for i in missing) \
+                else self.store.papers_map(missing)
             vecs = emb.embed_batch([paper_text(papers[i].title, papers[i].abstract) for i in missing])
             got.update(zip(missing, vecs, strict=True))
         return np.stack([got[i] for i in ids]).astype(np.float32) if ids else np.zeros((0, emb.dim), np.float32)
@@ -162,11 +165,10 @@ class FeedRanker:
         cfg, emb = self.second
         picked = rerank.top_indices(total, cfg.top)
         cand = [int(ids[j]) for j in picked]
-        papers = self.store.papers_map(list(dict.fromkeys(cand + row_ids)))
-        cand_vecs = self._vectors(cand, papers, emb)
-        prof_vecs = self._vectors(row_ids, papers, emb)
+        cand_vecs = self._vectors(cand, emb=emb)
+        prof_vecs = self._vectors(row_ids, emb=emb)
         if prof.interests.strip():
-            prof_vecs = np.vstack([prof_vecs, emb.embed_batch([prof.interests])])
+            prof_vecs = np.vstack([prof_vecs, _text_vector(emb, prof.interests)])
         fused, sim = rerank.fuse(total, picked, cand_vecs, prof_vecs, cfg)
         return fused, {int(j): float(s) for j, s in zip(picked, sim, strict=True)}
 
@@ -224,6 +226,23 @@ class FeedRanker:
         if coauthors and not followed:
             parts.append(f"by your co-author{'s' if len(coauthors) > 1 else ''} {', '.join(coauthors[:2])}")
         return "; ".join(parts)
+
+
+_TEXT_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+
+
+def _text_vector(emb: Embedder, text: str) -> np.ndarray:
+    """A profile's interests text embedded once per process and model, not on every feed (a
+    second-tier model takes a few hundred ms for it). Read-only: callers stack copies."""
+    key = (emb.model_id, text)
+    vec = _TEXT_VECTORS.get(key)
+    if vec is None:
+        if len(_TEXT_VECTORS) >= 256:
+            _TEXT_VECTORS.clear()
+        vec = emb.embed_batch([text])
+        vec.setflags(write=False)
+        _TEXT_VECTORS[key] = vec
+    return vec
 
 
 @functools.lru_cache(maxsize=65536)
