@@ -59,6 +59,25 @@ def variants() -> dict[str, R.Params]:
     }
 
 
+LEX_REFERENCE = "paperfeed (the product's default)"
+
+
+def lexical_svm_variants() -> dict[str, R.Params]:
+    """``--group lexical-svm``: the shipped default (the reference) with arxiv-sanity's linear SVM on the
+    product's TF-IDF rows added at several weights and C values."""
+    base = R.DEFAULT.__dict__
+    rows = {LEX_REFERENCE: R.Params(**base)}
+    for w in (0.5, 1.0, 2.0):
+        for c in (0.01, 0.1, 1.0):
+            rows[f"+ lexical SVM {w}, C {c}"] = R.Params(**{**base, "w_disc_lex": w, "disc_lex_c": c})
+    rows["+ lexical SVM 1.0, C 0.1, + dense SVM 0.5"] = R.Params(
+        **{**base, "w_disc_lex": 1.0, "disc_lex_c": 0.1, "w_disc_dense": 0.5})
+    return rows
+
+
+GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -67,10 +86,14 @@ def main() -> None:
     ap.add_argument("--authors", type=int, default=150)
     ap.add_argument("--windows", default=None, help="START..END[,...] instead of the default set")
     ap.add_argument("--only", action="append", default=[], help="Only rows whose name contains this (repeatable)")
+    ap.add_argument("--group", choices=sorted(GROUPS), default="views",
+                    help="views: the per-view ablation (reference: dense SVM on); lexical-svm: the shipped "
+                         "default with the lexical SVM view added")
     a = ap.parse_args()
+    reference, make_rows = GROUPS[a.group]
     wins = W.parse_windows(a.windows) if a.windows else W.HELD_OUT_WINDOWS if a.held_out else W.DEV_WINDOWS
     seeds = [int(s) for s in a.seeds.split(",")]
-    rows = {n: p for n, p in variants().items() if n == REFERENCE or not a.only or any(s in n for s in a.only)}
+    rows = {n: p for n, p in make_rows().items() if n == reference or not a.only or any(s in n for s in a.only)}
     docs = load_arxiv(a.data)
     emb = get_embedder(None)
     cache = EmbeddingCache(load_settings().home / "eval-cache" / f"arxiv-{emb.model_id}.npz", emb.embed_batch, emb.dim)
@@ -84,7 +107,7 @@ def main() -> None:
         rankers = {W.BASELINE: std[W.BASELINE]}
         for name, params in rows.items():
             rankers[name] = A.paperfeed_ranker(f, params)
-            if name == REFERENCE:
+            if name == reference:
                 rankers["reference, feed order (MMR)"] = A.feed_order_ranker(f, rankers[name], params)
         for name, rank in rankers.items():
             t = time.perf_counter()
@@ -100,8 +123,8 @@ def main() -> None:
         cells = " ".join(f"{v.mean():6.3f}" for v in vals)
         mean = float(np.mean([v.mean() for v in vals]))
         line = f"{name:46s} {cells} {mean:6.3f}"
-        if name != REFERENCE:
-            b = paired_bootstrap(vals, per[REFERENCE])
+        if name != reference:
+            b = paired_bootstrap(vals, per[reference])
             line += f"  {b['diff']:+.3f} [{b['diff_lo']:+.3f}, {b['diff_hi']:+.3f}]"
         else:
             line += " " * 27

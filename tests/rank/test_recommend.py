@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import sparse
 
+from paperfeed.rank.lexical import Lexical
 from paperfeed.rank import recommend
 from paperfeed.rank.recommend import (
     Params,
@@ -320,3 +321,60 @@ def test_disc_dense_needs_a_profile_row_and_a_candidate() -> None:
     assert recommend.score(signals([[1, 0, 0]]), none, sparse.csr_matrix((0, 5), dtype=np.float32)).score.shape == (0,)
     one = recommend.discriminative_dense(signals([[1, 0, 0]]), unit([[0, 1, 0]]))  # one candidate is a negative
     assert one is not None and one.shape == (1,) and one[0] < 0
+
+
+# ---- discriminative lexical view (arxiv-sanity's linear SVM on the TF-IDF rows) ----------------------
+
+
+def lexical_pool() -> tuple[list[str], list[str]]:
+    """Profile texts on graph learning for molecules, and candidates: two on-topic papers (one using the
+    profile's distinctive words, one only the words the whole pool shares) and a pool of other papers."""
+    profile = ["message passing graph networks predict molecule toxicity",
+               "equivariant graph networks for molecule conformers"]
+    cands = ["graph networks for molecule toxicity screening", "deep learning networks improve benchmark results"]
+    cands += [f"deep learning networks for {t} improve benchmark results" for t in
+              ("speech", "vision", "translation", "robots", "games", "tabular data", "retrieval", "audio",
+               "video", "code", "weather", "finance")]
+    return profile, cands
+
+
+def lex_signals(texts: list[str], lexical: Lexical, neg: list[str] | None = None) -> ProfileSignals:
+    return ProfileSignals(dense=unit(np.ones((len(texts), 4))), lex=lexical.transform(texts),
+                          labels=texts, neg_lex=None if neg is None else lexical.transform(neg))
+
+
+def test_disc_lex_ranks_the_profiles_distinctive_vocabulary_above_the_pool() -> None:
+    profile, cands = lexical_pool()
+    lexical = Lexical.fit(profile + cands)
+    disc = recommend.discriminative_lexical(lex_signals(profile, lexical), lexical.transform(cands))
+    assert disc is not None and disc.shape == (len(cands),) and disc.dtype == np.float32
+    assert disc[0] > float(np.max(disc[1:]))  # the molecule paper first
+    nothing = sparse.csr_matrix((0, len(lexical.terms)), dtype=np.float32)
+    assert recommend.discriminative_lexical(lex_signals(profile, lexical), nothing) is None
+    empty = ProfileSignals(dense=np.zeros((0, 4), np.float32), lex=nothing, labels=[])
+    assert recommend.discriminative_lexical(empty, lexical.transform(cands)) is None
+
+
+def test_disc_lex_dislikes_are_explicit_negatives() -> None:
+    profile = ["graph networks for molecules", "graph networks for proteins"]
+    cands = ["graph networks for molecules toxicity", "graph networks for proteins folding"]
+    cands += [f"benchmark study of {t}" for t in ("speech", "vision", "translation", "robots", "games")]
+    lexical = Lexical.fit(profile + cands)
+    plain = recommend.discriminative_lexical(lex_signals(profile, lexical), lexical.transform(cands))
+    disliked = recommend.discriminative_lexical(lex_signals(profile, lexical, neg=["proteins folding"]),
+                                                lexical.transform(cands))
+    assert plain is not None and disliked is not None
+    assert plain[0] == pytest.approx(plain[1], rel=1e-3)  # the profile is symmetric in the two
+    assert disliked[0] > 1.5 * disliked[1]
+
+
+def test_disc_lex_weight_adds_its_standardised_decision_values() -> None:
+    profile, cands = lexical_pool()
+    lexical = Lexical.fit(profile + cands)
+    sig = lex_signals(profile, lexical)
+    cand_dense = unit(np.random.default_rng(4).normal(size=(len(cands), 4)))
+    cand_lex = lexical.transform(cands)
+    off = recommend.score(sig, cand_dense, cand_lex, params=Params(w_recency=0.0))
+    on = recommend.score(sig, cand_dense, cand_lex, params=Params(w_recency=0.0, w_disc_lex=1.0))
+    disc = recommend.discriminative_lexical(sig, cand_lex)
+    assert on.score - off.score == pytest.approx(standardise(disc), abs=1e-5)

@@ -55,6 +55,12 @@ class Params:
     """The SVM's C (LinearSVC, squared hinge, balanced class weights)."""
     disc_negatives: int = 2000
     """At most this many candidates (a fixed-seed sample of them) are the SVM's negatives."""
+    w_disc_lex: float = 0.0
+    """Weight of a linear SVM on the TF-IDF rows (arxiv-sanity's recipe), standardised; 0 = off."""
+    disc_lex_c: float = 0.01
+    """Its C (arxiv-sanity's value)."""
+    disc_lex_negatives: int = 5000
+    """At most this many candidates are its negatives."""
 
 
 DEFAULT = Params()
@@ -171,6 +177,23 @@ DISLIKE_WEIGHT = 3.0
 """Sample weight of a disliked paper among the negatives (an explicit no counts more than the pool)."""
 
 
+def _svm_decision(pos, dis, pool, cand, c: float, negatives: int, seed: int, dual: bool) -> np.ndarray:
+    """Decision values on ``cand`` of a linear SVM: ``pos`` against ``dis`` (weight DISLIKE_WEIGHT) and up to
+    ``negatives`` rows of ``pool`` (a fixed-seed sample). Dense arrays or sparse rows alike."""
+    from sklearn.svm import LinearSVC
+
+    is_sparse = sparse.issparse(pos)
+    if pool.shape[0] > negatives:
+        pool = pool[np.sort(np.random.default_rng(seed).choice(pool.shape[0], negatives, replace=False))]
+    x = sparse.vstack([pos, dis, pool]).tocsr() if is_sparse else np.vstack([pos, dis, pool]).astype(np.float32, copy=False)
+    n_pos, n_dis = pos.shape[0], dis.shape[0]
+    y = np.r_[np.ones(n_pos), np.zeros(n_dis + pool.shape[0])]
+    weights = np.r_[np.ones(n_pos), np.full(n_dis, DISLIKE_WEIGHT), np.ones(pool.shape[0])]
+    clf = LinearSVC(C=c, class_weight="balanced", dual=dual, tol=1e-4, max_iter=1000)
+    clf.fit(x, y, sample_weight=weights)
+    return clf.decision_function(cand).astype(np.float32)
+
+
 def discriminative_dense(sig: ProfileSignals, cand: np.ndarray, c: float = DEFAULT.disc_c,
                          negatives: int = DEFAULT.disc_negatives, seed: int = 0) -> np.ndarray | None:
     """Decision values of a linear SVM on dense vectors: profile rows (own, liked, interests) against
@@ -180,19 +203,20 @@ def discriminative_dense(sig: ProfileSignals, cand: np.ndarray, c: float = DEFAU
     on the whole library); a small C keeps one of them from being learned away."""
     if len(sig.dense) == 0 or len(cand) == 0:
         return None
-    from sklearn.svm import LinearSVC
-
-    neg = cand
-    if len(cand) > negatives:
-        neg = cand[np.sort(np.random.default_rng(seed).choice(len(cand), negatives, replace=False))]
     dis = sig.neg_dense if sig.neg_dense is not None else np.zeros((0, cand.shape[1]), np.float32)
-    x = np.vstack([sig.dense, dis, neg]).astype(np.float32, copy=False)
-    y = np.r_[np.ones(len(sig.dense)), np.zeros(len(dis) + len(neg))]
-    weights = np.r_[np.ones(len(sig.dense)), np.full(len(dis), DISLIKE_WEIGHT), np.ones(len(neg))]
     # primal (dual=False): far more samples than the 384 dimensions, and the solution is unique
-    clf = LinearSVC(C=c, class_weight="balanced", dual=False, tol=1e-4, max_iter=1000)
-    clf.fit(x, y, sample_weight=weights)
-    return clf.decision_function(cand).astype(np.float32)
+    return _svm_decision(sig.dense, dis, cand, cand, c, negatives, seed, dual=False)
+
+
+def discriminative_lexical(sig: ProfileSignals, cand: sparse.csr_matrix, c: float = DEFAULT.disc_lex_c,
+                           negatives: int = DEFAULT.disc_lex_negatives, seed: int = 0) -> np.ndarray | None:
+    """arxiv-sanity's recipe on the product's TF-IDF rows: a linear SVM, the profile's rows against up to
+    ``negatives`` candidates and the disliked papers. None without a profile row or a candidate."""
+    if sig.lex.shape[0] == 0 or cand.shape[0] == 0:
+        return None
+    dis = sig.neg_lex if sig.neg_lex is not None else sparse.csr_matrix((0, cand.shape[1]), dtype=np.float32)
+    # dual: the uni+bigram vocabulary has far more dimensions than there are samples
+    return _svm_decision(sig.lex, dis, cand, cand, c, negatives, seed, dual=True)
 
 
 def score(
@@ -216,6 +240,10 @@ def score(
         disc = discriminative_dense(sig, cand_dense, params.disc_c, params.disc_negatives)
         if disc is not None:
             total += params.w_disc_dense * standardise(disc)
+    if params.w_disc_lex and n and cand_lex.shape[0]:
+        disc = discriminative_lexical(sig, cand_lex, params.disc_lex_c, params.disc_lex_negatives)
+        if disc is not None:
+            total += params.w_disc_lex * standardise(disc)
     if cand_cats is not None and params.w_cat and sig.categories:
         total += params.w_cat * standardise(category_affinity(sig.categories, cand_cats))
     if sig.neg_dense is not None and len(sig.neg_dense):
