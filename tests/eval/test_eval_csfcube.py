@@ -104,3 +104,16 @@ def test_cli_missing_data_exits_2(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["eval", "csfcube", "--data", str(tmp_path), "--model", "test-hashing-64"])
     assert r.exit_code == 2
     assert "evaluation data not found" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_second_tier_modes(data_dir: Path, embed) -> None:
+    # the same model as its own second tier changes nothing; a different one changes the cosine rows only
+    same = csfcube.run(data_dir, embed, second=embed)
+    assert set(same) == set(csfcube.MODES) | {"semantic-2", "hybrid-2"}
+    base = results(data_dir, embed)
+    for group, m in base["semantic"].items():
+        assert same["semantic-2"][group] == pytest.approx(m)
+        assert same["hybrid-2"][group] == pytest.approx(base["hybrid"][group])
+    other = csfcube.run(data_dir, embed, second=HashingEmbedder(dim=32).embed_batch)
+    assert other["hybrid"] == base["hybrid"] and other["keyword"] == base["keyword"]
+    assert other["semantic-2"]["all"]["ndcg%20"] != pytest.approx(base["semantic"]["all"]["ndcg%20"])

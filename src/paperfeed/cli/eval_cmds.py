@@ -237,13 +237,19 @@ def _windows_table(res: dict) -> None:
 @click.option("--store", "store_url", default=None, metavar="PATH|URL",
               help="Keyword scores from this new, empty store (SQLite FTS5 or postgresql:// tsvector) "
                    "instead of an in-memory FTS5 table.")
+@click.option("--rerank-model", default=None,
+              help="Add the second-tier rows: this model's cosine alone (semantic-2) and the hybrid with its "
+                   "cosine in place of the first model's (hybrid-2, as `similar` does with feed.rerank_model set).")
 @json_option
-def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, store_url: str | None, as_json: bool) -> None:
+def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, store_url: str | None,
+                 rerank_model: str | None, as_json: bool) -> None:
     """CSFCube: rank each query's pool by keyword, semantic, RRF and hybrid similar-paper ranking; NDCG%20 per
     facet and on the official folds' test halves, and MAP."""
     from paperfeed.eval import csfcube
 
-    res = csfcube.run(data, _cached_embedder("csfcube", model_id), facet_queries=facet_queries, store_url=store_url)
+    second = _cached_embedder("csfcube", rerank_model) if rerank_model else None
+    res = csfcube.run(data, _cached_embedder("csfcube", model_id), facet_queries=facet_queries, store_url=store_url,
+                      second=second)
     if as_json:
         print_json(res)
         return

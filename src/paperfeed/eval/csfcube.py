@@ -136,18 +136,26 @@ def sentence_matrices(papers: dict[str, dict], embed: Callable[[list[str]], np.n
 
 def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries: bool = False,
         hybrid_weights: tuple[float, float] = SIMILAR_WEIGHTS,
-        fusion: tuple[float, float, float] = SIMILAR_FUSION, store_url: str | None = None) -> dict:
+        fusion: tuple[float, float, float] = SIMILAR_FUSION, store_url: str | None = None,
+        second: Callable[[list[str]], np.ndarray] | None = None) -> dict:
     """Metrics per mode and facet (and for the fold test halves). Keyword scores come from an in-memory
-    FTS5 table, or with ``store_url`` from that (empty) store: a SQLite path or a postgresql:// URL."""
+    FTS5 table, or with ``store_url`` from that (empty) store: a SQLite path or a postgresql:// URL.
+
+    ``second`` (a second-tier model's embed function) adds two modes: that model's cosine alone
+    ("semantic-2"), and the hybrid with its whole-text cosine in place of the first model's, the
+    sentence term and BM25 unchanged ("hybrid-2", what `similar` does with a second tier)."""
     papers, items = load(data_dir)
     ids = list(papers)
-    vecs = dict(zip(ids, embed([paper_text(papers[c]["title"], papers[c]["abstract"]) for c in ids]), strict=True))
+    texts = [paper_text(papers[c]["title"], papers[c]["abstract"]) for c in ids]
+    vecs = dict(zip(ids, embed(texts), strict=True))
+    vecs2 = dict(zip(ids, second(texts), strict=True)) if second else {}
     sents = sentence_matrices(papers, embed)
     qtexts = [query_text(papers[it.query], it.facet if facet_queries else None) for it in items]
     qvecs = embed(qtexts)
+    qvecs2 = second(qtexts) if second else [None] * len(items)
     bm25: Bm25 | StoreKeyword = StoreKeyword(papers, store_url) if store_url else Bm25(papers)
     rows: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(lambda: defaultdict(list))
-    for it, qt, qv in zip(items, qtexts, qvecs, strict=True):
+    for it, qt, qv, qv2 in zip(items, qtexts, qvecs, qvecs2, strict=True):
         pool = [c for c in it.grades if c != it.query]
         kw_scores = bm25.scores(qt, pool)
         kw = _order(kw_scores, pool)
@@ -158,8 +166,13 @@ def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries:
         sent = [sentences.max_sim(q_sents, sents[c])[0] for c in pool]
         z = zfuse([[cos[c] for c in pool], sent, [kw_scores.get(c, 0.0) for c in pool]], fusion)
         hybrid = _order(dict(zip(pool, z, strict=True)), pool)
+        modes = [("keyword", kw), ("semantic", dense), ("rrf", fused), ("hybrid", hybrid)]
+        if qv2 is not None:
+            cos2 = {c: float(vecs2[c] @ qv2) for c in pool}
+            z2 = zfuse([[cos2[c] for c in pool], sent, [kw_scores.get(c, 0.0) for c in pool]], fusion)
+            modes += [("semantic-2", _order(cos2, pool)), ("hybrid-2", _order(dict(zip(pool, z2, strict=True)), pool))]
         relevant = {c for c, g in it.grades.items() if g >= 2}
-        for mode, order in (("keyword", kw), ("semantic", dense), ("rrf", fused), ("hybrid", hybrid)):
+        for mode, order in modes:
             m = (graded_ndcg(order, it.grades, max(1, int(0.2 * len(pool)))),
                  average_precision(order, relevant), r_precision(order, relevant))
             for group in ("all", it.facet, *[s for s in it.splits if s.endswith("_test")]):
