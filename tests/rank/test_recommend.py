@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import sparse
 
-from paperfeed.rank.lexical import Lexical
 from paperfeed.rank import recommend
+from paperfeed.rank.lexical import Lexical
 from paperfeed.rank.recommend import (
     Params,
     ProfileSignals,

@@ -185,7 +185,10 @@ def _svm_decision(pos, dis, pool, cand, c: float, negatives: int, seed: int, dua
     is_sparse = sparse.issparse(pos)
     if pool.shape[0] > negatives:
         pool = pool[np.sort(np.random.default_rng(seed).choice(pool.shape[0], negatives, replace=False))]
-    x = sparse.vstack([pos, dis, pool]).tocsr() if is_sparse else np.vstack([pos, dis, pool]).astype(np.float32, copy=False)
+    if is_sparse:
+        x = sparse.vstack([pos, dis, pool]).tocsr()
+    else:
+        x = np.vstack([pos, dis, pool]).astype(np.float32, copy=False)
     n_pos, n_dis = pos.shape[0], dis.shape[0]
     y = np.r_[np.ones(n_pos), np.zeros(n_dis + pool.shape[0])]
     weights = np.r_[np.ones(n_pos), np.full(n_dis, DISLIKE_WEIGHT), np.ones(pool.shape[0])]
