@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the rest is imported where used, so that a command that onl
     from paperfeed.onboard import ProfilePlan
     from paperfeed.rank.rerank import Rerank
     from paperfeed.rank.search import Searcher
+    from paperfeed.rank.similar import Progress
 
 
 MAX_INTERESTS = 5_000
@@ -324,9 +325,10 @@ class Library(ReadingMixin):
         return self.searcher(model_id).search(query, mode, limit, filters)
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20,
-                model_id: str | None = None) -> list[Hit]:
-        """Papers similar to a stored paper (key) or to a pasted abstract."""
-        return self.searcher(model_id).similar(ref=ref, text=text, limit=limit)
+                model_id: str | None = None, progress: Progress | None = None) -> list[Hit]:
+        """Papers similar to a stored paper (key) or to a pasted abstract. ``progress(what, total)`` (a
+        context manager yielding ``advance(n)``) is told when candidates' sentences must be embedded."""
+        return self.searcher(model_id).similar(ref=ref, text=text, limit=limit, progress=progress)
 
     # ---- profiles and feedback ---------------------------------------------------------
 

@@ -11,6 +11,7 @@ import gzip
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -503,6 +504,24 @@ def test_similar_caches_sentence_vectors_and_drops_stale_ones(corpus_lib: Librar
     path.write_text(as_jsonl(changed), encoding="utf-8")
     assert corpus_lib.ingest([str(path)]).updated == 1
     assert pid not in store.sentence_vectors_for(model, [pid], emb.dim)
+
+
+def test_similar_reports_the_sentence_embedding_it_must_do_first(corpus_lib: Library) -> None:
+    calls: list[tuple[str, int]] = []
+    advanced: list[int] = []
+
+    @contextmanager
+    def progress(what: str, total: int):
+        calls.append((what, total))
+        yield advanced.append
+
+    first = corpus_lib.similar(key("2503.30003"), limit=5, progress=progress)
+    assert calls == [("embedding the sentences of", len(CORPUS) - 1)]  # every other paper is a candidate here
+    assert sum(advanced) == len(CORPUS) - 1 and max(advanced) == similar_mod.SENTENCE_CHUNK
+    # cached now: nothing to report, and the same hits
+    calls.clear()
+    again = corpus_lib.similar(key("2503.30003"), limit=5, progress=progress)
+    assert calls == [] and [h.key for h in again] == [h.key for h in first]
 
 
 def test_similar_to_empty_text_is_a_clear_error(corpus_lib: Library) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from paperfeed.cli.common import console, json_option, print_json, with_library
-from paperfeed.cli.progress import embed_with_progress
+from paperfeed.cli.progress import embed_with_progress, progress
 from paperfeed.cli.render import hit_lines
 from paperfeed.errors import PaperfeedError
 from paperfeed.export import hits_json
@@ -17,6 +17,10 @@ from paperfeed.rank.query import MODES
 
 if TYPE_CHECKING:
     from paperfeed.library import Library
+
+
+ANNOUNCE_SENTENCE_PAPERS = 20
+"""Off a terminal, `similar` says that it embeds candidates' sentences when there are at least this many."""
 
 
 def print_hits(hits: list[Hit], as_json: bool, empty: str = "no results") -> None:
@@ -104,7 +108,10 @@ def similar(lib: Library, key: str | None, text: str | None, file: Path | None, 
             raise PaperfeedError(f"{file}: not UTF-8 text") from None
     if (key is None) == (text is None):
         raise PaperfeedError("give either a paper KEY or --text/--file")
-    print_hits(lib.similar(ref=key, text=text, limit=limit, model_id=model_id), as_json)
+    def sentence_progress(what: str, total: int):
+        return progress(what, total, quiet=as_json, announce=total >= ANNOUNCE_SENTENCE_PAPERS)
+
+    print_hits(lib.similar(ref=key, text=text, limit=limit, model_id=model_id, progress=sentence_progress), as_json)
 
 
 COMMANDS = [embed, search, similar]

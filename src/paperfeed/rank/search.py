@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from paperfeed.rank.query import (  # MODES is re-exported: the search modes
     parse_query,
 )
 from paperfeed.store.base import Store
+
+if TYPE_CHECKING:
+    from paperfeed.rank.similar import Progress
 
 RRF_K = 60.0
 """Reciprocal-rank-fusion constant: score = sum(w / (RRF_K + rank)). Larger flattens the ranks."""
@@ -98,11 +102,12 @@ class Searcher:
                          scales=[coverage, None])[:limit]
         return self.hits(ranked, q, dict(kw), dict(dense))
 
-    def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20) -> list[Hit]:
+    def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20,
+                progress: Progress | None = None) -> list[Hit]:
         """Papers like a stored paper (by key) or like a pasted text (see rank/similar.py)."""
         from paperfeed.rank.similar import similar
 
-        return similar(self, ref, text, limit)
+        return similar(self, ref, text, limit, progress)
 
     # ---- parts -----------------------------------------------------------------
 
