@@ -2,14 +2,21 @@
 
     .venv/bin/python bench/bench_ranker_views.py [--data ../shared/data] [--held-out] [--seeds 13]
                                                  [--authors 150] [--windows START..END,...] [--only SUBSTR]
+                                                 [--group views|lexical-svm|other-views]
 
-Every row is recommend.score with the discriminative dense view on (the reference) and one view
+--group views (the default): every row is recommend.score with the discriminative dense view on (the reference) and one view
 removed, one view alone, or one setting of the discriminative dense view (the linear SVM on
 embeddings: C, number of negatives, weight) changed; plus the reference in the feed's MMR order.
 Each row prints recall@10 per window, the mean, a paired bootstrap 95 % interval against the
 reference (variant minus reference) and the gain over arxiv-sanity with its interval
 (authors resampled within each window). Choices are made on the development windows; --held-out
 runs the same rows on the held-out windows to confirm one.
+
+--group lexical-svm: the shipped default (the reference) with the discriminative lexical view
+(arxiv-sanity's linear SVM on the product's TF-IDF rows) at several weights and C values.
+--group other-views: the shipped default with views that are not Params: title-only TF-IDF soft
+maxima, arxiv-sanity's own decision values, the lexical soft max on arxiv-sanity's TF-IDF, and the
+lexical SVM on rare terms only.
 
 Embeddings come from the same cache as `paperfeed eval authors` ($PAPERFEED_HOME/eval-cache).
 """
@@ -19,9 +26,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from paperfeed.config import load_settings
 from paperfeed.embed.registry import get_embedder
@@ -75,7 +84,101 @@ def lexical_svm_variants() -> dict[str, R.Params]:
     return rows
 
 
-GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants)}
+Build = Callable[[A.Features, list, A.Ranker, A.Ranker], A.Ranker]
+"""A row that is not a Params: (features, docs, the default ranker, arxiv-sanity's) -> ranker."""
+
+
+def _plus(extra: Callable[[int], np.ndarray], base: A.Ranker, w: float) -> A.Ranker:
+    """base + w x the standardised extra view (computed once per author)."""
+    cache: dict[int, np.ndarray] = {}
+
+    def rank(i: int) -> np.ndarray:
+        if i not in cache:
+            cache[i] = R.standardise(extra(i))
+        return base(i) + w * cache[i]
+
+    return rank
+
+
+def _title_rows(f: A.Features, docs: list) -> tuple:
+    """Titles of the candidates and of the profile papers as rows of the product's (wide) TF-IDF."""
+    lex = A.wide_lexical(docs, f.task)
+    return (lex.transform([d.title for d in f.task.candidates]),
+            lex.transform([d.title for p in f.task.profiles for d in p]))
+
+
+def title_title(w: float) -> Build:
+    def build(f, docs, base, sanity):
+        ct, pt = _title_rows(f, docs)
+        return _plus(lambda i: R.soft_max_sim((ct @ pt[f.rows(i)].T).toarray(), R.DEFAULT.lex_temp)[0], base, w)
+    return build
+
+
+def title_text(w: float) -> Build:
+    def build(f, docs, base, sanity):
+        ct, _ = _title_rows(f, docs)
+        return _plus(lambda i: R.soft_max_sim((ct @ f.prof_lex[f.rows(i)].T).toarray(), R.DEFAULT.lex_temp)[0],
+                     base, w)
+    return build
+
+
+def sanity_score(w: float) -> Build:
+    """The default plus arxiv-sanity's own decision values (its vectorizer, fitted on the window)."""
+    return lambda f, docs, base, sanity: _plus(sanity, base, w)
+
+
+def lexical_view_on_sanity_tfidf(f, docs, base, sanity) -> A.Ranker:
+    """The default with its lexical soft max computed on arxiv-sanity's TF-IDF (max_df 0.1, 20k terms)."""
+    p = R.Params(**{**R.DEFAULT.__dict__, "w_recency": 0.0})
+
+    def rank(i: int) -> np.ndarray:
+        sig = f.signals(i)
+        sig.lex = f.sanity_prof[f.rows(i)]
+        return R.score(sig, f.cand_dense, f.sanity_cand, f.cand_cats, None, params=p).score
+
+    return rank
+
+
+def lexical_svm_rare_terms(max_df: float, c: float, w: float) -> Build:
+    """The default plus the lexical SVM on the product's TF-IDF keeping only terms in at most ``max_df`` of
+    the documents the TF-IDF was fitted on (rows re-normalised): arxiv-sanity's max_df on the wide vocabulary."""
+    def build(f, docs, base, sanity):
+        from sklearn.preprocessing import normalize
+
+        lex = A.wide_lexical(docs, f.task)
+        # the documents wide_lexical fitted on: its sample of the earlier corpus, and the window
+        n = min(20_000, sum(1 for d in docs if d.date and d.date < f.task.window[0])) + len(f.task.candidates)
+        share = ((1 + n) / np.exp(lex.vectorizer.idf_ - 1) - 1) / n  # smooth idf = ln((1+n)/(1+df)) + 1
+        keep = sparse.diags((share <= max_df).astype(np.float32))
+        cl = normalize(f.cand_lex @ keep).astype(np.float32).tocsr()
+        pl = normalize(f.prof_lex @ keep).astype(np.float32).tocsr()
+
+        def svm(i: int) -> np.ndarray:
+            sig = R.ProfileSignals(dense=f.prof_dense[f.rows(i)], lex=pl[f.rows(i)], labels=[])
+            return R.discriminative_lexical(sig, cl, c=c)
+
+        return _plus(svm, base, w)
+    return build
+
+
+def other_view_variants() -> dict[str, R.Params | Build]:
+    """``--group other-views``: views added to the shipped default (the reference) that need more than Params."""
+    rows: dict[str, R.Params | Build] = {LEX_REFERENCE: R.Params(**R.DEFAULT.__dict__)}
+    for w in (0.3, 0.6):
+        rows[f"+ title-title TF-IDF soft max {w}"] = title_title(w)
+        rows[f"+ candidate title vs profile text {w}"] = title_text(w)
+    for w in (0.5, 1.0):
+        rows[f"+ arxiv-sanity's own score {w}"] = sanity_score(w)
+    rows["lexical soft max on arxiv-sanity's TF-IDF"] = lexical_view_on_sanity_tfidf
+    for max_df in (0.1, 0.03):
+        for c in (0.01, 0.1):
+            for w in (0.5, 1.0):
+                rows[f"+ lexical SVM, terms df <= {max_df}, C {c}, {w}"] = lexical_svm_rare_terms(max_df, c, w)
+    return rows
+
+
+GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),
+          "other-views": (LEX_REFERENCE, other_view_variants)}
 
 
 def main() -> None:
@@ -88,7 +191,8 @@ def main() -> None:
     ap.add_argument("--only", action="append", default=[], help="Only rows whose name contains this (repeatable)")
     ap.add_argument("--group", choices=sorted(GROUPS), default="views",
                     help="views: the per-view ablation (reference: dense SVM on); lexical-svm: the shipped "
-                         "default with the lexical SVM view added")
+                         "default with the lexical SVM view added; other-views: title views, arxiv-sanity's "
+                         "score, rare-term SVM added to the default")
     a = ap.parse_args()
     reference, make_rows = GROUPS[a.group]
     wins = W.parse_windows(a.windows) if a.windows else W.HELD_OUT_WINDOWS if a.held_out else W.DEV_WINDOWS
@@ -105,7 +209,11 @@ def main() -> None:
         f = A.Features(task, cache.get)
         std = W.standard_rankers(f, docs)  # fits the product's wide TF-IDF into f
         rankers = {W.BASELINE: std[W.BASELINE]}
+        default = A.paperfeed_ranker(f, R.DEFAULT)
         for name, params in rows.items():
+            if not isinstance(params, R.Params):
+                rankers[name] = params(f, docs, default, std[W.BASELINE])
+                continue
             rankers[name] = A.paperfeed_ranker(f, params)
             if name == reference:
                 rankers["reference, feed order (MMR)"] = A.feed_order_ranker(f, rankers[name], params)
