@@ -4,8 +4,8 @@
                                                  [--authors 150] [--windows START..END,...] [--only SUBSTR]
                                                  [--group views|lexical-svm|other-views]
 
---group views (the default): every row is recommend.score with the discriminative dense view on (the reference) and one view
-removed, one view alone, or one setting of the discriminative dense view (the linear SVM on
+--group views (the default): every row is recommend.score with the discriminative dense view on
+(the reference) and one view removed, one view alone, or one setting of the discriminative dense view (the linear SVM on
 embeddings: C, number of negatives, weight) changed; plus the reference in the feed's MMR order.
 Each row prints recall@10 per window, the mean, a paired bootstrap 95 % interval against the
 reference (variant minus reference) and the gain over arxiv-sanity with its interval
