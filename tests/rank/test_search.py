@@ -343,6 +343,26 @@ def test_covered_counts_query_words_by_their_stems() -> None:
     assert covered([], text) == 0
 
 
+def test_hybrid_and_similar_read_each_paper_once(corpus_lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = corpus_lib.store
+    real = store.papers_map
+    asked: list[list[int]] = []
+
+    def recording(ids):
+        asked.append(list(ids))
+        return real(ids)
+
+    monkeypatch.setattr(store, "papers_map", recording)
+    hits = corpus_lib.search("voice activity in overlapping lecture recordings", mode="hybrid", limit=5)
+    assert hits and len(asked) >= 1  # the coverage step read papers (a partial keyword match)
+    ids = [i for call in asked for i in call]
+    assert len(ids) == len(set(ids))
+    asked.clear()
+    corpus_lib.similar(key("2503.30003"), limit=5)
+    ids = [i for call in asked for i in call]
+    assert ids and len(ids) == len(set(ids))
+
+
 def test_hybrid_counts_a_partial_keyword_match_by_its_coverage(corpus_lib: Library) -> None:
     # no paper has all five words ("lecture" is in none): keyword search falls back to papers with
     # any of them, and each counts in the fusion by the share of the words it has

@@ -92,15 +92,16 @@ class Searcher:
             by = self._by_authors(q)
             kw = [(i, s) for i, s in kw if i in by]
             dense = [(i, s) for i, s in dense if i in by]
+        read: dict[int, Paper] = {}
         if mode == "keyword" or (mode == "hybrid" and not dense):
             ranked = kw[:limit]
         elif mode == "semantic" or not kw:
             ranked = dense[:limit]
         else:
-            coverage = self._coverage(q, partial)
+            coverage = self._coverage(q, partial, read)
             ranked = rrf([[i for i, _ in kw], [i for i, _ in dense]], k=RRF_K, weights=HYBRID_WEIGHTS,
                          scales=[coverage, None])[:limit]
-        return self.hits(ranked, q, dict(kw), dict(dense))
+        return self.hits(ranked, q, dict(kw), dict(dense), papers=read)
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20,
                 progress: Progress | None = None) -> list[Hit]:
@@ -131,14 +132,17 @@ class Searcher:
         merged = found + [(i, s) for i, s in more if i not in seen]
         return sorted(merged, key=lambda x: -x[1])[:pool], {i for i, _ in more if i not in seen}
 
-    def _coverage(self, q: Query, ids: set[int]) -> dict[int, float]:
+    def _coverage(self, q: Query, ids: set[int], read: dict[int, Paper] | None = None) -> dict[int, float]:
         """Share of the query's free words each paper's title and abstract contain (see
         ``covered``): in hybrid fusion a keyword hit that matched one word of six counts for a sixth,
-        as Lucene's coordination factor does, so it cannot outrank the closest paper in meaning."""
+        as Lucene's coordination factor does, so it cannot outrank the closest paper in meaning.
+        The papers read are added to ``read`` (the hits reuse them)."""
         words = content_free_words(q)
         if not ids or not words:
             return {}
         papers = self.store.papers_map(sorted(ids))
+        if read is not None:
+            read.update(papers)
         return {i: covered(words, f"{p.title} {p.abstract}") / len(words) for i, p in papers.items()}
 
     def doc_freqs(self, words: list[str]) -> dict[str, int]:
@@ -200,9 +204,14 @@ class Searcher:
             k *= 4
 
     def hits(self, ranked: list[tuple[int, float]], q: Query, kw: dict[int, float],
-             dense: dict[int, float], notes: dict[int, str] | None = None) -> list[Hit]:
-        """Ranked (id, score) pairs as hits with their papers and reasons (keyword, meaning, notes)."""
-        by_id = self.store.papers_map([i for i, _ in ranked])
+             dense: dict[int, float], notes: dict[int, str] | None = None,
+             papers: dict[int, Paper] | None = None) -> list[Hit]:
+        """Ranked (id, score) pairs as hits with their papers and reasons (keyword, meaning, notes).
+        Papers already read (``papers``) are not read again."""
+        known = papers or {}
+        by_id = {i: known[i] for i, _ in ranked if i in known}
+        if len(by_id) < len(ranked):
+            by_id.update(self.store.papers_map([i for i, _ in ranked if i not in by_id]))
         out = []
         for pid, score in ranked:
             p = by_id.get(pid)

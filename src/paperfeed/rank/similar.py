@@ -71,18 +71,19 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
         q_mat = sentence_vectors(s, [pid], {pid: paper})[pid]
     else:
         q_mat = s.embedder.embed_batch(sentences.split("", text))
-    ranked, cosines, notes = _rerank(s, vec, q_mat, head, dict(kw), limit, progress)
-    return s.hits(ranked, Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes)
+    papers = s.store.papers_map(head)
+    ranked, cosines, notes = _rerank(s, vec, q_mat, papers, [i for i in head if i in papers], dict(kw), limit,
+                                     progress)
+    return s.hits(ranked, Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes, papers)
 
 
-def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, ids: list[int], kw: dict[int, float], limit: int,
-            progress: Progress | None = None) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
-    """Second stage: the best ``limit`` by fused score, whole-text cosines, and for each of those
-    best the quoted sentence closest to the query."""
+def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, papers: dict[int, Paper], ids: list[int],
+            kw: dict[int, float], limit: int, progress: Progress | None = None,
+            ) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
+    """Second stage over ``ids`` (their ``papers`` read): the best ``limit`` by fused score, whole-text
+    cosines, and for each of those best the quoted sentence closest to the query."""
     if not ids:
         return [], {}, {}
-    papers = s.store.papers_map(ids)
-    ids = [i for i in ids if i in papers]
     vecs = s.store.vectors_for(s.embedder.model_id, ids, s.embedder.dim)
     cos = np.array([float(vecs[i] @ vec) if i in vecs else np.nan for i in ids])
     cos = np.where(np.isnan(cos), np.nanmin(cos) if np.isfinite(cos).any() else 0.0, cos)
