@@ -28,7 +28,7 @@ from paperfeed.store.pg_profiles import PgProfileMixin
 from paperfeed.store.pg_reading import PgReadingMixin
 from paperfeed.store.pg_users import PgUserMixin
 from paperfeed.store.pg_vectors import PgVectorMixin, _array
-from paperfeed.store.rows import PaperRow, author_keys
+from paperfeed.store.rows import PaperRow, author_keys, newest_first
 from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import now as _now
 from paperfeed.store.tables import TABLES, VECTOR_COLUMNS
@@ -205,10 +205,10 @@ class PostgresStore(PgProfileMixin, PgDeliveryMixin, PgUserMixin, PgVectorMixin,
         self, limit: int = 20, offset: int = 0, since: str | None = None, until: str | None = None,
         category: str | None = None,
     ) -> list[Paper]:
-        """Newest first (by date, undated last), optionally filtered."""
+        """Newest first (by date, undated last), optionally filtered (rows.newest_first: through the date index)."""
         where, args = filters_sql(since, until, category)
-        q = f"SELECT {PAPER_COLS} FROM papers {where} ORDER BY date IS NULL, date DESC, id DESC LIMIT %s OFFSET %s"
-        return [row_to_paper(r) for r in self._all(q, (*args, limit, offset))]
+        rows = newest_first(self._all, PAPER_COLS, where, args, limit, offset, bool(since or until), ph="%s")
+        return [row_to_paper(r) for r in rows]
 
     def newest_date(self) -> str | None:
         """The newest paper date (max over the date index)."""

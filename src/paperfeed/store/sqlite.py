@@ -18,7 +18,7 @@ from paperfeed.models import Paper
 from paperfeed.rank.query import Match
 from paperfeed.store.fts5 import fts5_expression
 from paperfeed.store.migrations import migrate
-from paperfeed.store.rows import PaperRow, author_keys
+from paperfeed.store.rows import PaperRow, author_keys, newest_first
 from paperfeed.store.rows import values as row_values
 from paperfeed.store.sqlhelpers import chunks as _chunks
 from paperfeed.store.sqlhelpers import count_missing, missing_rows
@@ -282,21 +282,10 @@ class SqliteStore(ProfileStoreMixin, DeliveryStoreMixin, UserStoreMixin, Sentenc
         self, limit: int = 20, offset: int = 0, since: str | None = None, until: str | None = None,
         category: str | None = None,
     ) -> list[Paper]:
-        """Newest first (by date, undated last), optionally filtered.
-
-        Dated and undated papers are read apart, so the date index gives the order: one
-        ``ORDER BY date IS NULL, ...`` sorted every paper (350 ms at 170k papers)."""
+        """Newest first (by date, undated last), optionally filtered (rows.newest_first: through the date index)."""
         where, args = _filters(since, until, category)
-        dated_where = f"{where} AND date IS NOT NULL" if where else "WHERE date IS NOT NULL"
-        q = f"SELECT {PAPER_COLS} FROM papers {dated_where} ORDER BY date DESC, id DESC LIMIT ? OFFSET ?"
-        out = [row_to_paper(r) for r in self.conn.execute(q, (*args, limit, offset))]
-        if len(out) == limit or since or until:  # a date range holds no undated paper
-            return out
-        n_dated = self.conn.execute(f"SELECT count(*) FROM papers {dated_where}", args).fetchone()[0]
-        undated_where = f"{where} AND date IS NULL" if where else "WHERE date IS NULL"
-        q = f"SELECT {PAPER_COLS} FROM papers {undated_where} ORDER BY id DESC LIMIT ? OFFSET ?"
-        rest = self.conn.execute(q, (*args, limit - len(out), max(0, offset - n_dated)))
-        return out + [row_to_paper(r) for r in rest]
+        rows = newest_first(self.conn.execute, PAPER_COLS, where, args, limit, offset, bool(since or until))
+        return [row_to_paper(r) for r in rows]
 
     def newest_date(self) -> str | None:
         """The newest paper date (max over the date index: list_papers' ORDER BY sorts every row)."""
