@@ -111,9 +111,14 @@ def test_second_tier_modes(data_dir: Path, embed) -> None:
     same = csfcube.run(data_dir, embed, second=embed)
     assert set(same) == set(csfcube.MODES) | {"semantic-2", "hybrid-2"}
     base = results(data_dir, embed)
-    for group, m in base["semantic"].items():
-        assert same["semantic-2"][group] == pytest.approx(m)
-        assert same["hybrid-2"][group] == pytest.approx(base["hybrid"][group])
+    for mode in ("semantic", "hybrid"):
+        paired = same[f"{mode}-2"]["all"].pop("vs_first_tier")
+        assert paired["diff"] == pytest.approx(0) and paired["wins"] == paired["losses"] == 0
+        for group, m in base[mode].items():
+            assert same[f"{mode}-2"][group] == pytest.approx(m)
     other = csfcube.run(data_dir, embed, second=HashingEmbedder(dim=32).embed_batch)
     assert other["hybrid"] == base["hybrid"] and other["keyword"] == base["keyword"]
     assert other["semantic-2"]["all"]["ndcg%20"] != pytest.approx(base["semantic"]["all"]["ndcg%20"])
+    paired = other["hybrid-2"]["all"]["vs_first_tier"]
+    assert paired["diff_lo"] <= paired["diff"] <= paired["diff_hi"]
+    assert paired["diff"] == pytest.approx(other["hybrid-2"]["all"]["ndcg%20"] - base["hybrid"]["all"]["ndcg%20"])

@@ -259,6 +259,11 @@ def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, store_ur
     for mode, by_group in res.items():
         console.print(f"{mode:10s} " + " ".join(f"{by_group[g]['ndcg%20']:11.3f}" if g in by_group else f"{'-':>11s}"
                                                 for g in groups) + f" {by_group['all']['map']:7.3f}")
+    for mode, by_group in res.items():
+        if b := by_group["all"].get("vs_first_tier"):
+            console.print(f"{mode} minus {mode[:-2]}, NDCG%20 per query (paired bootstrap): {b['diff']:+.3f} "
+                          f"[{b['diff_lo']:+.3f}, {b['diff_hi']:+.3f}], better on {b['wins']} of "
+                          f"{by_group['all']['queries']} queries, worse on {b['losses']}")
 
 
 def _table(results: dict[str, dict[str, float]]) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from paperfeed.embed.base import paper_text
 from paperfeed.eval.corpus import read_jsonl_gz, require
-from paperfeed.eval.metrics import average_precision, graded_ndcg, r_precision
+from paperfeed.eval.metrics import average_precision, graded_ndcg, paired_bootstrap, r_precision
 from paperfeed.rank import sentences
 from paperfeed.rank.fusion import rrf, zfuse
 from paperfeed.rank.search import RRF_K, content_words
@@ -177,10 +177,16 @@ def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries:
                  average_precision(order, relevant), r_precision(order, relevant))
             for group in ("all", it.facet, *[s for s in it.splits if s.endswith("_test")]):
                 rows[mode][group].append(m)
-    return {mode: {g: {"ndcg%20": float(np.mean([r[0] for r in v])), "map": float(np.mean([r[1] for r in v])),
-                       "r-precision": float(np.mean([r[2] for r in v])), "queries": len(v)}
-                   for g, v in sorted(groups.items())}
-            for mode, groups in rows.items()}
+    out: dict = {mode: {g: {"ndcg%20": float(np.mean([r[0] for r in v])), "map": float(np.mean([r[1] for r in v])),
+                            "r-precision": float(np.mean([r[2] for r in v])), "queries": len(v)}
+                        for g, v in sorted(groups.items())}
+                 for mode, groups in rows.items()}
+    for mode, against in (("semantic-2", "semantic"), ("hybrid-2", "hybrid")):
+        if mode in rows:  # per query, paired: the second tier against the first, NDCG%20 over all queries
+            b = paired_bootstrap([np.array([r[0] for r in rows[mode]["all"]])],
+                                 [np.array([r[0] for r in rows[against]["all"]])])
+            out[mode]["all"]["vs_first_tier"] = {k: b[k] for k in ("diff", "diff_lo", "diff_hi", "wins", "losses")}
+    return out
 
 
 def _query_sentences(paper: dict, facet: str | None, sents: dict[str, np.ndarray]) -> np.ndarray:
