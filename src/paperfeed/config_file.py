@@ -122,6 +122,7 @@ KEYS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "feed.rerank_model": (_text, ""),  # a second-tier model id (rank/rerank.py); empty = one tier
     "feed.rerank_top": (_number(int, 1, 1000), 50),
     "feed.rerank_weight": (_number(float, 0, 100), 1.0),
+    "similar.rerank_model": (_text, ""),  # a second-tier model id whose cosine `similar` re-ranks with; empty = off
     "smtp.host": (_text, "localhost"),
     "smtp.port": (_number(int, 1, 65535), 25),
     "smtp.tls": (_choice(TLS_MODES), "starttls"),

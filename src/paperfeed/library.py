@@ -328,7 +328,11 @@ class Library(ReadingMixin):
                 model_id: str | None = None, progress: Progress | None = None) -> list[Hit]:
         """Papers similar to a stored paper (key) or to a pasted abstract. ``progress(what, total)`` (a
         context manager yielding ``advance(n)``) is told when candidates' sentences must be embedded."""
-        return self.searcher(model_id).similar(ref=ref, text=text, limit=limit, progress=progress)
+        searcher = self.searcher(model_id)
+        second = self.similar_second_tier()
+        if second is not None and second.model_id == searcher.embedder.model_id:
+            second = None  # the second tier is the first: nothing to add
+        return searcher.similar(ref=ref, text=text, limit=limit, progress=progress, second=second)
 
     # ---- profiles and feedback ---------------------------------------------------------
 
@@ -561,6 +565,18 @@ class Library(ReadingMixin):
                             self.second_tier())
         req = FeedRequest(rec, since, until, category, limit, frozenset(exclude))
         return ranker.rank(req)
+
+    def similar_second_tier(self) -> Embedder | None:
+        """The embedder of config similar.rerank_model (its cosine replaces the fast model's in `similar`'s
+        re-rank where papers have its vectors; rank/similar.py), or None."""
+        model = self.config().get("similar.rerank_model")
+        return self.embedder(model) if model else None
+
+    def second_tier_models(self) -> list[str]:
+        """Model ids of the second tiers configured (feed.rerank_model, similar.rerank_model), each once."""
+        cfg = self.config()
+        ids = [self.embedder(m).model_id for m in (cfg.get("feed.rerank_model"), cfg.get("similar.rerank_model")) if m]
+        return list(dict.fromkeys(i for i in ids if i != self.embedder().model_id))
 
     def second_tier_ids(self, since: str | None, until: str | None = None) -> list[int]:
         """What the second tier embeds: the window's papers and every profile's own and liked papers

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from paperfeed.config import load_settings
+from paperfeed.config_file import set_value
+from paperfeed.embed import onnx_minilm
 from paperfeed.errors import NotFound, PaperfeedError
 from paperfeed.index import current_generation
 from paperfeed.library import Library
@@ -542,6 +544,43 @@ def test_similar_reports_the_sentence_embedding_it_must_do_first(corpus_lib: Lib
     calls.clear()
     again = corpus_lib.similar(key("2503.30003"), limit=5, progress=progress)
     assert calls == [] and [h.key for h in again] == [h.key for h in first]
+
+
+def test_blend_cosines_takes_the_second_tier_where_there_is_one() -> None:
+    first = np.array([0.9, 0.5, 0.1, 0.3])
+    z = similar_mod.blend_cosines(first, [None, 0.2, 0.8, None])
+    assert z[[0, 3]] == pytest.approx(similar_mod.standardise(first)[[0, 3]])
+    assert z[1] == pytest.approx(-1.0) and z[2] == pytest.approx(1.0)  # the two strong values, standardised
+    assert similar_mod.blend_cosines(first, [None, 0.7, None, None]) == pytest.approx(similar_mod.standardise(first))
+    full = similar_mod.blend_cosines(first, [0.1, 0.2, 0.3, 0.4])
+    assert np.argsort(-full).tolist() == [3, 2, 1, 0]  # every candidate has one: the strong order alone
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not onnx_minilm.weights_installed(), reason=f"{onnx_minilm.WEIGHTS_PACKAGE} is not installed")
+def test_similar_second_tier_reranks_with_the_stronger_models_stored_vectors(corpus_lib: Library) -> None:
+    # first tier: the hashing test model (words only); second tier: the real MiniLM. A paraphrase that
+    # shares no content word with the speech papers finds them only through the second tier
+    text = "Turning talk from a microphone into written text while the person is still talking."
+    one_tier = corpus_lib.similar(text=text, limit=5)
+    set_value(corpus_lib.settings.home, "similar.rerank_model", "minilm-l6-int8")
+    keys = [h.key for h in one_tier]
+    assert [h.key for h in corpus_lib.similar(text=text, limit=5)] == keys  # no MiniLM vectors yet: one tier
+    assert corpus_lib.second_tier_models() == ["minilm-l6-int8"]
+    assert corpus_lib.embed_pending("minilm-l6-int8") == len(CORPUS)
+    stored = corpus_lib.store.vector_models()["minilm-l6-int8"]
+    two_tier = corpus_lib.similar(text=text, limit=5)
+    assert [h.key for h in two_tier] != keys
+    def speech(hits):
+        return [TOPIC[h.paper.arxiv_id] == "speech" for h in hits]
+
+    assert speech(two_tier)[:2] == [True, True] and sum(speech(two_tier)) >= 4 > sum(speech(one_tier))
+    assert corpus_lib.store.vector_models()["minilm-l6-int8"] == stored  # similar only reads
+    # a paper key as the query uses the paper's stored second-tier vector
+    by_key = corpus_lib.similar(key("2501.10001"), limit=3)
+    assert all(speech(by_key))
+    # the second tier named as the first: one tier, nothing added
+    assert corpus_lib.similar(text=text, limit=5, model_id="minilm-l6-int8")
 
 
 def test_similar_to_empty_text_is_a_clear_error(corpus_lib: Library) -> None:

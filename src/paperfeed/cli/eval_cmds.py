@@ -239,7 +239,7 @@ def _windows_table(res: dict) -> None:
                    "instead of an in-memory FTS5 table.")
 @click.option("--rerank-model", default=None,
               help="Add the second-tier rows: this model's cosine alone (semantic-2) and the hybrid with its "
-                   "cosine in place of the first model's (hybrid-2, as `similar` does with feed.rerank_model set).")
+                   "cosine in place of the first model's (hybrid-2, as `similar` does with similar.rerank_model set).")
 @json_option
 def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, store_url: str | None,
                  rerank_model: str | None, as_json: bool) -> None:

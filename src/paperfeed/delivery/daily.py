@@ -26,7 +26,8 @@ class DailyReport:
     fetch_error: str | None = None
     embedded: int = 0
     second_tier: int = 0
-    """Papers the feed's second tier (feed.rerank_model) embedded: the digest window and profile papers."""
+    """Papers the second tiers (feed.rerank_model, similar.rerank_model) embedded: the digest window and
+    profile papers (counted once per model)."""
     sentences: int = 0
     digests: list[DigestOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -89,11 +90,11 @@ def run_daily(lib, since: str | None = None, client=None, sender=None, fetch: bo
     report.embedded = lib.embed_pending()
     report.sentences = lib.embed_sentences_kept_ahead()  # only if `embed --sentences` was ever run
     report.seconds["embed"] = time.perf_counter() - t1
-    second = lib.second_tier()
-    if second is not None:  # the stronger model embeds only what the digests rank and show
+    models = lib.second_tier_models()
+    if models:  # the stronger model(s) embed only what the digests rank and show
         t = time.perf_counter()
         window = lib.second_tier_ids(lib.delivery.digest_since(since, cfg))
-        report.second_tier = lib.embed_pending(second[1].model_id, ids=window)
+        report.second_tier = sum(lib.embed_pending(m, ids=window) for m in models)
         report.seconds["embed_second"] = time.perf_counter() - t
     t2 = time.perf_counter()
     if not report.fetch_error:

@@ -71,6 +71,14 @@ def minmax(scores: Mapping[K, float]) -> dict[K, float]:
     return {key: (value - lo) / span for key, value in scores.items()}
 
 
+def standardise(x: np.ndarray) -> np.ndarray:
+    """Zero mean, unit variance over the candidates (constant input -> zeros)."""
+    if x.size == 0:
+        return x
+    sd = float(x.std())
+    return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
 def zfuse(columns: Sequence[Sequence[float] | np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Weighted sum of score columns, each standardised to zero mean and unit variance over the
     candidates (a constant column adds nothing). All columns score the same candidates."""

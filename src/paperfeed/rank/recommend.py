@@ -27,6 +27,8 @@ from datetime import date
 import numpy as np
 from scipy import sparse
 
+from paperfeed.rank.fusion import standardise  # re-exported: the views are standardised over the candidates
+
 
 @dataclass(frozen=True)
 class Params:
@@ -88,14 +90,6 @@ class Scored:
     dense_row: np.ndarray
     lex: np.ndarray
     lex_row: np.ndarray
-
-
-def standardise(x: np.ndarray) -> np.ndarray:
-    """Zero mean, unit variance over the candidates (constant input -> zeros)."""
-    if x.size == 0:
-        return x
-    sd = float(x.std())
-    return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
 def soft_max_sim(sims: np.ndarray, temp: float, log_w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -104,11 +104,11 @@ class Searcher:
         return self.hits(ranked, q, dict(kw), dict(dense), papers=read)
 
     def similar(self, ref: str | None = None, text: str | None = None, limit: int = 20,
-                progress: Progress | None = None) -> list[Hit]:
+                progress: Progress | None = None, second: Embedder | None = None) -> list[Hit]:
         """Papers like a stored paper (by key) or like a pasted text (see rank/similar.py)."""
         from paperfeed.rank.similar import similar
 
-        return similar(self, ref, text, limit, progress)
+        return similar(self, ref, text, limit, progress, second)
 
     # ---- parts -----------------------------------------------------------------
 

@@ -4,6 +4,10 @@
    content words, fused by RRF (SIMILAR_WEIGHTS).
 2. Re-rank of the first RERANK_POOL: whole-text cosine, sentence-level max-sim (rank/sentences.py)
    and BM25, each standardised over the candidates and summed with SIMILAR_FUSION weights.
+   With a second tier (config similar.rerank_model, e.g. all-mpnet-base-v2), the whole-text cosine of
+   each candidate that has that model's vector (the daily run embeds the new papers and the profiles'
+   papers with it; `embed --model` a whole library) is the stronger model's, standardised over those
+   candidates: on CSFCube 0.622 -> 0.642 NDCG%20 with every paper embedded (docs/figures.md).
 Sentence vectors are embedded on first use and cached in the store (or ahead: `embed --sentences`).
 """
 
@@ -15,10 +19,11 @@ from contextlib import AbstractContextManager, nullcontext
 import numpy as np
 
 from paperfeed import normalize
+from paperfeed.embed.base import Embedder
 from paperfeed.errors import NotFound, PaperfeedError, ReadOnlyStore
 from paperfeed.models import Hit, Paper
 from paperfeed.rank import sentences
-from paperfeed.rank.fusion import rrf, zfuse
+from paperfeed.rank.fusion import rrf, standardise, zfuse
 from paperfeed.rank.query import Query, any_word_match
 from paperfeed.rank.search import POOL, RRF_K, Searcher, content_words
 
@@ -39,9 +44,10 @@ most this: over 170k papers, 52 ms instead of 450 ms for all 40 words; CSFCube u
 
 
 def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit: int = 20,
-            progress: Progress | None = None) -> list[Hit]:
+            progress: Progress | None = None, second: Embedder | None = None) -> list[Hit]:
     """Papers like a stored paper (by key) or like a pasted text, best first. ``progress`` is told when
-    candidates' sentences must be embedded first (the first query near a topic)."""
+    candidates' sentences must be embedded first (the first query near a topic); ``second`` is the
+    second tier's embedder (its stored vectors are used, never written)."""
     exclude: set[int] = set()
     pid: int | None = None
     if ref is not None:
@@ -72,16 +78,41 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
     else:
         q_mat = s.embedder.embed_batch(sentences.split("", text))
     papers = s.store.papers_map(head)
-    ranked, cosines, notes = _rerank(s, vec, q_mat, papers, [i for i in head if i in papers], dict(kw), limit,
-                                     progress)
+    ids = [i for i in head if i in papers]
+    strong = second_tier_cosines(s, second, pid, text, ids) if second is not None else {}
+    ranked, cosines, notes = _rerank(s, vec, q_mat, papers, ids, dict(kw), limit, progress, strong)
     return s.hits(ranked, Query(raw=text, words=words), dict(kw), {**dict(dense), **cosines}, notes, papers)
+
+
+def second_tier_cosines(s: Searcher, second: Embedder, pid: int | None, text: str, ids: list[int]) -> dict[int, float]:
+    """The second tier's cosine to the query for each of ``ids`` that has its vector stored. The query's
+    vector is the stored one, or embedded now (one text) when some candidate has a vector."""
+    vecs = s.store.vectors_for(second.model_id, ids, second.dim)
+    if not vecs:
+        return {}
+    q = s.store.vectors_for(second.model_id, [pid], second.dim).get(pid) if pid is not None else None
+    if q is None:
+        q = second.embed_batch([text])[0]
+    return {i: float(v @ q) for i, v in vecs.items()}
+
+
+def blend_cosines(first: np.ndarray, strong: list[float | None]) -> np.ndarray:
+    """Standardised whole-text cosines: the second tier's where a candidate has one (standardised over
+    those), the first tier's elsewhere (standardised over all). With fewer than 2 second-tier values
+    the first tier's alone."""
+    have = np.array([x is not None for x in strong], bool)
+    z = standardise(first)
+    if have.sum() >= 2:
+        z[have] = standardise(np.array([x for x in strong if x is not None], np.float64))
+    return z
 
 
 def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, papers: dict[int, Paper], ids: list[int],
             kw: dict[int, float], limit: int, progress: Progress | None = None,
-            ) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
+            strong: dict[int, float] | None = None) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, str]]:
     """Second stage over ``ids`` (their ``papers`` read): the best ``limit`` by fused score, whole-text
-    cosines, and for each of those best the quoted sentence closest to the query."""
+    cosines, and for each of those best the quoted sentence closest to the query. ``strong``: second-tier
+    cosines by id (see blend_cosines)."""
     if not ids:
         return [], {}, {}
     vecs = s.store.vectors_for(s.embedder.model_id, ids, s.embedder.dim)
@@ -92,7 +123,8 @@ def _rerank(s: Searcher, vec: np.ndarray, q_mat: np.ndarray, papers: dict[int, P
     closest: dict[int, int] = {}
     for j, pid in enumerate(ids):
         sent[j], _, closest[pid] = sentences.max_sim(q_mat, mats[pid])
-    fused = zfuse([cos, sent, [kw.get(i, 0.0) for i in ids]], SIMILAR_FUSION)
+    whole = blend_cosines(cos, [strong.get(i) for i in ids]) if strong else cos
+    fused = zfuse([whole, sent, [kw.get(i, 0.0) for i in ids]], SIMILAR_FUSION)
     order = np.argsort(-fused, kind="stable")
     cosines = {i: float(cos[j]) for j, i in enumerate(ids) if i in vecs}
     best = [(ids[j], float(fused[j])) for j in order[:limit]]
