@@ -93,7 +93,8 @@ def similar(lib: Library, key: str | None, text: str | None, file: Path | None, 
     Candidates come from embeddings and BM25; the best 50 are re-ranked by whole-text similarity,
     sentence-by-sentence similarity and BM25, and each hit quotes its closest sentence. The first
     query near a topic embeds the candidates' sentences (about a second); `embed --sentences` does
-    that ahead of time.
+    that ahead of time. With `config set similar.rerank_model mpnet-base-int8` the whole-text
+    similarity is all-mpnet-base-v2's wherever a paper has its vector (`daily` embeds new papers).
 
     \b
     Examples:
