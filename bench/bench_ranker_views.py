@@ -24,6 +24,7 @@ Embeddings come from the same cache as `paperfeed eval authors` ($PAPERFEED_HOME
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -100,23 +101,24 @@ def _plus(extra: Callable[[int], np.ndarray], base: A.Ranker, w: float) -> A.Ran
     return rank
 
 
-def _title_rows(f: A.Features, docs: list) -> tuple:
-    """Titles of the candidates and of the profile papers as rows of the product's (wide) TF-IDF."""
-    lex = A.wide_lexical(docs, f.task)
-    return (lex.transform([d.title for d in f.task.candidates]),
-            lex.transform([d.title for p in f.task.profiles for d in p]))
+@functools.lru_cache(maxsize=1)
+def _title_rows(f: A.Features) -> tuple:
+    """Titles of the candidates and of the profile papers as rows of the product's (wide) TF-IDF, which
+    W.standard_rankers fitted into ``f.lexical`` (once per window)."""
+    return (f.lexical.transform([d.title for d in f.task.candidates]),
+            f.lexical.transform([d.title for p in f.task.profiles for d in p]))
 
 
 def title_title(w: float) -> Build:
     def build(f, docs, base, sanity):
-        ct, pt = _title_rows(f, docs)
+        ct, pt = _title_rows(f)
         return _plus(lambda i: R.soft_max_sim((ct @ pt[f.rows(i)].T).toarray(), R.DEFAULT.lex_temp)[0], base, w)
     return build
 
 
 def title_text(w: float) -> Build:
     def build(f, docs, base, sanity):
-        ct, _ = _title_rows(f, docs)
+        ct, _ = _title_rows(f)
         return _plus(lambda i: R.soft_max_sim((ct @ f.prof_lex[f.rows(i)].T).toarray(), R.DEFAULT.lex_temp)[0],
                      base, w)
     return build
@@ -139,19 +141,26 @@ def lexical_view_on_sanity_tfidf(f, docs, base, sanity) -> A.Ranker:
     return rank
 
 
+@functools.lru_cache(maxsize=2)
+def _rare_term_rows(f: A.Features, docs_before: int, max_df: float) -> tuple:
+    """The candidates' and profiles' rows of the wide TF-IDF (``f.lexical``) keeping only terms in at most
+    ``max_df`` of the documents it was fitted on (``docs_before`` earlier papers, at most 20,000, and the
+    window), re-normalised; once per window and max_df."""
+    from sklearn.preprocessing import normalize
+
+    n = min(20_000, docs_before) + len(f.task.candidates)
+    share = ((1 + n) / np.exp(f.lexical.vectorizer.idf_ - 1) - 1) / n  # smooth idf = ln((1+n)/(1+df)) + 1
+    keep = sparse.diags((share <= max_df).astype(np.float32))
+    return (normalize(f.cand_lex @ keep).astype(np.float32).tocsr(),
+            normalize(f.prof_lex @ keep).astype(np.float32).tocsr())
+
+
 def lexical_svm_rare_terms(max_df: float, c: float, w: float) -> Build:
     """The default plus the lexical SVM on the product's TF-IDF keeping only terms in at most ``max_df`` of
     the documents the TF-IDF was fitted on (rows re-normalised): arxiv-sanity's max_df on the wide vocabulary."""
     def build(f, docs, base, sanity):
-        from sklearn.preprocessing import normalize
-
-        lex = A.wide_lexical(docs, f.task)
-        # the documents wide_lexical fitted on: its sample of the earlier corpus, and the window
-        n = min(20_000, sum(1 for d in docs if d.date and d.date < f.task.window[0])) + len(f.task.candidates)
-        share = ((1 + n) / np.exp(lex.vectorizer.idf_ - 1) - 1) / n  # smooth idf = ln((1+n)/(1+df)) + 1
-        keep = sparse.diags((share <= max_df).astype(np.float32))
-        cl = normalize(f.cand_lex @ keep).astype(np.float32).tocsr()
-        pl = normalize(f.prof_lex @ keep).astype(np.float32).tocsr()
+        before = sum(1 for d in docs if d.date and d.date < f.task.window[0])
+        cl, pl = _rare_term_rows(f, before, max_df)
 
         def svm(i: int) -> np.ndarray:
             sig = R.ProfileSignals(dense=f.prof_dense[f.rows(i)], lex=pl[f.rows(i)], labels=[])

@@ -261,7 +261,7 @@ def eval_csfcube(data: Path, facet_queries: bool, model_id: str | None, store_ur
                                                 for g in groups) + f" {by_group['all']['map']:7.3f}")
     for mode, by_group in res.items():
         if b := by_group["all"].get("vs_first_tier"):
-            console.print(f"{mode} minus {mode[:-2]}, NDCG%20 per query (paired bootstrap): {b['diff']:+.3f} "
+            console.print(f"{mode} minus {b['against']}, NDCG%20 per query (paired bootstrap): {b['diff']:+.3f} "
                           f"[{b['diff_lo']:+.3f}, {b['diff_hi']:+.3f}], better on {b['wins']} of "
                           f"{by_group['all']['queries']} queries, worse on {b['losses']}")
 

@@ -185,7 +185,8 @@ def run(data_dir: Path, embed: Callable[[list[str]], np.ndarray], facet_queries:
         if mode in rows:  # per query, paired: the second tier against the first, NDCG%20 over all queries
             b = paired_bootstrap([np.array([r[0] for r in rows[mode]["all"]])],
                                  [np.array([r[0] for r in rows[against]["all"]])])
-            out[mode]["all"]["vs_first_tier"] = {k: b[k] for k in ("diff", "diff_lo", "diff_hi", "wins", "losses")}
+            out[mode]["all"]["vs_first_tier"] = {"against": against,
+                                                 **{k: b[k] for k in ("diff", "diff_lo", "diff_hi", "wins", "losses")}}
     return out
 
 

@@ -107,9 +107,9 @@ RankerFactory = Callable[[authors.Features, list[Doc]], dict[str, authors.Ranker
 def standard_rankers(f: authors.Features, docs: list[Doc],
                      params: recommend.Params = recommend.DEFAULT) -> dict[str, authors.Ranker]:
     """The rows `paperfeed eval authors` prints: baselines, the product's ranker, and its leaky variants."""
-    lex = authors.wide_lexical(docs, f.task)
-    f.cand_lex = lex.transform([d.text for d in f.task.candidates])
-    f.prof_lex = lex.transform([d.text for p in f.task.profiles for d in p])
+    f.lexical = authors.wide_lexical(docs, f.task)
+    f.cand_lex = f.lexical.transform([d.text for d in f.task.candidates])
+    f.prof_lex = f.lexical.transform([d.text for p in f.task.profiles for d in p])
     rankers = authors.baseline_rankers(f)
     rankers[HEADLINE] = authors.paperfeed_ranker(f, params)
     rankers[FEED_ORDER] = authors.feed_order_ranker(f, rankers[HEADLINE], params)

@@ -87,10 +87,10 @@ def similar(s: Searcher, ref: str | None = None, text: str | None = None, limit:
 def second_tier_cosines(s: Searcher, second: Embedder, pid: int | None, text: str, ids: list[int]) -> dict[int, float]:
     """The second tier's cosine to the query for each of ``ids`` that has its vector stored. The query's
     vector is the stored one, or embedded now (one text) when some candidate has a vector."""
-    vecs = s.store.vectors_for(second.model_id, ids, second.dim)
+    vecs = s.store.vectors_for(second.model_id, ids if pid is None else [*ids, pid], second.dim)
+    q = vecs.pop(pid, None) if pid is not None else None
     if not vecs:
         return {}
-    q = s.store.vectors_for(second.model_id, [pid], second.dim).get(pid) if pid is not None else None
     if q is None:
         q = second.embed_batch([text])[0]
     return {i: float(v @ q) for i, v in vecs.items()}
@@ -138,10 +138,18 @@ def sentence_model(s: Searcher) -> str:
     return f"{s.embedder.model_id}#split{sentences.VERSION}"
 
 
-def embed_sentences(s: Searcher, rows: list[tuple[int, str, str, str]]) -> list[np.ndarray]:
-    """Embed the sentences of (id, title, abstract, text_hash) rows and cache them in the store."""
-    mats = sentences.embed_split([(title, abstract) for _, title, abstract, _ in rows], s.embedder.embed_batch,
-                                 s.embedder.dim)
+def embed_sentences(s: Searcher, rows: list[tuple[int, str, str, str]],
+                    advance: Callable[[int], None] | None = None) -> list[np.ndarray]:
+    """Embed the sentences of (id, title, abstract, text_hash) rows and cache them in the store in one
+    write. With ``advance``, SENTENCE_CHUNK papers per model call, each an ``advance`` step."""
+    mats: list[np.ndarray] = []
+    step = SENTENCE_CHUNK if advance else max(len(rows), 1)
+    for at in range(0, len(rows), step):
+        chunk = rows[at : at + step]
+        mats += sentences.embed_split([(title, abstract) for _, title, abstract, _ in chunk], s.embedder.embed_batch,
+                                      s.embedder.dim)
+        if advance:
+            advance(len(chunk))
     try:
         s.store.put_sentence_vectors(sentence_model(s), [(r[0], r[3]) for r in rows], mats)
     except ReadOnlyStore:  # a read-only library: the vectors are simply not cached
@@ -151,18 +159,14 @@ def embed_sentences(s: Searcher, rows: list[tuple[int, str, str, str]]) -> list[
 
 def sentence_vectors(s: Searcher, ids: list[int], papers: dict[int, Paper],
                      progress: Progress | None = None) -> dict[int, np.ndarray]:
-    """Sentence matrices of papers: from the store, else embedded now (in chunks, each a ``progress``
-    step) and cached there."""
+    """Sentence matrices of papers: from the store, else embedded now (``progress`` told) and cached there."""
     have = s.store.sentence_vectors_for(sentence_model(s), ids, s.embedder.dim)
     todo = [(i, papers[i].title, papers[i].abstract, normalize.text_hash(papers[i].title, papers[i].abstract))
             for i in ids if i not in have]
     if not todo:
         return have
-    with (progress("embedding the sentences of", len(todo)) if progress else nullcontext(lambda n: None)) as advance:
-        for at in range(0, len(todo), SENTENCE_CHUNK):
-            chunk = todo[at : at + SENTENCE_CHUNK]
-            have.update(zip([r[0] for r in chunk], embed_sentences(s, chunk), strict=True))
-            advance(len(chunk))
+    with (progress("embedding the sentences of", len(todo)) if progress else nullcontext(None)) as advance:
+        have.update(zip([r[0] for r in todo], embed_sentences(s, todo, advance), strict=True))
     return have
 
 
