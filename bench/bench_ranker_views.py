@@ -186,8 +186,63 @@ def other_view_variants() -> dict[str, R.Params | Build]:
     return rows
 
 
+def _hub(sims: np.ndarray, k: int, exclude_self: bool) -> np.ndarray:
+    """Mean of each row's k largest similarities (its own, when ``exclude_self``, left out): how close a
+    candidate sits to its neighbourhood (the r term of CSLS, Conneau et al. 2018)."""
+    if exclude_self:
+        np.fill_diagonal(sims, -np.inf)
+    k = min(k, sims.shape[1] - (1 if exclude_self else 0))
+    return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _candidate_hubs(f: A.Features, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's mean similarity to its k nearest other candidates, dense and lexical (once per window)."""
+    dense = _hub(f.cand_dense @ f.cand_dense.T, k, True)
+    lex = _hub((f.cand_lex @ f.cand_lex.T).toarray(), k, True)
+    return dense, lex
+
+
+def hubness(alpha_dense: float, alpha_lex: float, rows_too: bool = False, k: int = 10) -> Build:
+    """The default with hub-corrected views: each candidate's soft max minus alpha x its mean similarity to its
+    k nearest candidates (CSLS's r_T); ``rows_too`` also lowers each profile row by alpha x its mean
+    similarity to its k nearest candidates (CSLS's r_S) inside the soft max."""
+    p = R.DEFAULT
+
+    def build(f, docs, base, sanity):
+        hd, hl = _candidate_hubs(f, k)
+
+        def rank(i: int) -> np.ndarray:
+            sig = f.signals(i)
+            d = f.cand_dense @ sig.dense.T
+            lx = (f.cand_lex @ sig.lex.T).toarray()
+            if rows_too:
+                d = d - alpha_dense * _hub(d.T.copy(), k, False)[None, :]
+                lx = lx - alpha_lex * _hub(lx.T.copy(), k, False)[None, :]
+            dense = R.soft_max_sim(d, p.dense_temp)[0] - alpha_dense * hd
+            lex = R.soft_max_sim(lx, p.lex_temp)[0] - alpha_lex * hl
+            total = p.w_dense * R.standardise(dense) + p.w_lex * R.standardise(lex)
+            return total + p.w_cat * R.standardise(R.category_affinity(sig.categories, f.cand_cats))
+
+        return rank
+    return build
+
+
+def hubness_variants() -> dict[str, R.Params | Build]:
+    """``--group hubness``: the shipped default with hub-corrected dense and lexical views (CSLS)."""
+    rows: dict[str, R.Params | Build] = {LEX_REFERENCE: R.Params(**R.DEFAULT.__dict__),
+                                         "hub correction 0, 0 (must equal the default)": hubness(0.0, 0.0)}
+    for a in (0.25, 0.5, 1.0):
+        rows[f"hub correction dense {a}"] = hubness(a, 0.0)
+        rows[f"hub correction lexical {a}"] = hubness(0.0, a)
+        rows[f"hub correction both {a}"] = hubness(a, a)
+    rows["hub correction both 0.5, profile rows too"] = hubness(0.5, 0.5, rows_too=True)
+    return rows
+
+
 GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),
-          "other-views": (LEX_REFERENCE, other_view_variants)}
+          "other-views": (LEX_REFERENCE, other_view_variants),
+          "hubness": (LEX_REFERENCE, hubness_variants)}
 
 
 def main() -> None:
