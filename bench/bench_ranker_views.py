@@ -240,9 +240,24 @@ def hubness_variants() -> dict[str, R.Params | Build]:
     return rows
 
 
+def finalist_variants() -> dict[str, R.Params | Build]:
+    """``--group finalists``: the views that gained on some windows before (dense SVM, lexical SVM, both,
+    arxiv-sanity's own score), for one run with many more authors per window than the 150 they were chosen on."""
+    base = R.DEFAULT.__dict__
+    return {
+        LEX_REFERENCE: R.Params(**base),
+        "+ dense SVM 0.5": R.Params(**{**base, "w_disc_dense": 0.5}),
+        "+ lexical SVM 1.0, C 0.1": R.Params(**{**base, "w_disc_lex": 1.0, "disc_lex_c": 0.1}),
+        "+ lexical SVM 1.0, C 0.1, + dense SVM 0.5": R.Params(
+            **{**base, "w_disc_lex": 1.0, "disc_lex_c": 0.1, "w_disc_dense": 0.5}),
+        "+ arxiv-sanity's own score 0.5": sanity_score(0.5),
+    }
+
+
 GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),
           "other-views": (LEX_REFERENCE, other_view_variants),
-          "hubness": (LEX_REFERENCE, hubness_variants)}
+          "hubness": (LEX_REFERENCE, hubness_variants),
+          "finalists": (LEX_REFERENCE, finalist_variants)}
 
 
 def main() -> None:

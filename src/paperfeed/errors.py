@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 
@@ -78,8 +79,29 @@ def operator_error(exc: BaseException, db_path: os.PathLike[str] | str,
                 return OperatorError(f"{db_path}: {cause} ({text}); the failed step was rolled back, "
                                      "everything stored before it is kept")
         return None
+    server = _server_fault(exc)
+    if server is not None:
+        return OperatorError(f"{db_path}: {server}; the failed step was rolled back, "
+                             "everything stored before it is kept")
     if isinstance(exc, OSError) and exc.errno in _OS_CAUSES:
         where = Path(folder) if folder is not None else Path(db_path).parent
         path = exc.filename if exc.filename is not None else where
         return OperatorError(f"{path}: {_OS_CAUSES[exc.errno]}")
     return None
+
+
+def _server_fault(exc: BaseException) -> str | None:
+    """What to say of a database server's fault (connection lost, server shut down, its disk full, no free
+    connection in time); None when it is none of these or the PostgreSQL client was never imported."""
+    pool = sys.modules.get("psycopg_pool")
+    if pool is not None and isinstance(exc, pool.PoolTimeout):
+        return f"no connection to the database server came free in time ({_last_line(exc)})"
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.OperationalError):
+        return f"the database server failed or closed the connection ({_last_line(exc)})"
+    return None
+
+
+def _last_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__

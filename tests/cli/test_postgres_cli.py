@@ -148,3 +148,33 @@ def test_copy_to_sqlite_and_back(listing: Path, tmp_path: Path, pg_server: str, 
         assert run("--db", back, "profile", "create", "bob").exit_code == 0  # identities continue after copied ids
     finally:
         pg.drop_database(pg_server, back)
+
+
+def test_server_closing_the_connection_mid_session_is_one_line(listing: Path, on_postgres: str) -> None:
+    """The server ends the library's connections (a restart, an administrator) between two steps: the next
+    step fails as one operator line naming the server, and nothing stored before is lost."""
+    import psycopg
+
+    from paperfeed.cli.common import operator_errors
+    from paperfeed.config import load_settings
+    from paperfeed.errors import OperatorError
+    from paperfeed.library import Library
+
+    assert run("ingest", listing).exit_code == 0
+    settings = load_settings(on_postgres)
+    lib = Library(settings)
+    try:
+        assert lib.stats()["papers"] == len(RECORDS)
+        with psycopg.connect(on_postgres, autocommit=True) as admin:
+            ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+        assert ended >= 1
+        with pytest.raises(OperatorError) as err, operator_errors(settings):
+            lib.stats()
+        line = str(err.value)
+        assert "\n" not in line
+        assert line.startswith(settings.store_url_shown + ": the database server failed or closed the connection")
+        assert "everything stored before it is kept" in line
+    finally:
+        lib.close()
+    assert len(ok("list", "--limit", "10")) == len(RECORDS)

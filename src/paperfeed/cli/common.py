@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,10 +103,11 @@ def with_library(f: Callable) -> Callable:
 
 @contextmanager
 def operator_errors(settings: Settings) -> Iterator[None]:
-    """Turn a full disk, a read-only file or a folder that is a file into one line and exit code 2."""
+    """Turn a full disk, a read-only file, a folder that is a file or a database server's fault (connection
+    lost, server shut down) into one line and exit code 2; anything else keeps its traceback."""
     try:
         yield
-    except (sqlite3.OperationalError, OSError) as e:
+    except Exception as e:
         # a server store has no library file: name its URL, and the home folder for file faults
         where = settings.store_url_shown
         err = operator_error(e, where, settings.home if settings.is_server else None)
