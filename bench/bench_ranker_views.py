@@ -251,7 +251,18 @@ def finalist_variants() -> dict[str, R.Params | Build]:
         "+ lexical SVM 1.0, C 0.1, + dense SVM 0.5": R.Params(
             **{**base, "w_disc_lex": 1.0, "disc_lex_c": 0.1, "w_disc_dense": 0.5}),
         "+ arxiv-sanity's own score 0.5": sanity_score(0.5),
+        "+ lexical SVM 1.0, C 0.1, + dense SVM 1.0": R.Params(
+            **{**base, "w_disc_lex": 1.0, "disc_lex_c": 0.1, "w_disc_dense": 1.0}),
+        "+ lexical SVM 2.0, C 0.1, + dense SVM 1.0": R.Params(
+            **{**base, "w_disc_lex": 2.0, "disc_lex_c": 0.1, "w_disc_dense": 1.0}),
+        "+ lexical SVM 1.0, C 0.1, + dense SVM 0.5, + arxiv-sanity's own score 0.5": _sanity_on(
+            R.Params(**{**base, "w_disc_lex": 1.0, "disc_lex_c": 0.1, "w_disc_dense": 0.5}), 0.5),
     }
+
+
+def _sanity_on(params: R.Params, w: float) -> Build:
+    """``params``' ranker plus arxiv-sanity's own decision values x w."""
+    return lambda f, docs, base, sanity: _plus(sanity, A.paperfeed_ranker(f, params), w)
 
 
 GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),

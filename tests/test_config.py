@@ -33,3 +33,19 @@ def test_env_url(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PAPERFEED_HOME", str(tmp_path))
     monkeypatch.setenv("PAPERFEED_DB", "postgres://u@h/db")
     assert load_settings().store_url == "postgres://u@h/db"
+
+
+def test_library_config_is_read_again_only_when_the_file_changes(lib) -> None:
+    """Library.config() parses config.toml once and again after each change (by `config set` or by hand)."""
+    from paperfeed.config_file import config_path, set_value
+
+    first = lib.config()
+    assert lib.config() is first and first.get("feed.days") == 7
+    set_value(lib.settings.home, "feed.days", "3")
+    assert lib.config().get("feed.days") == 3
+    assert lib.config() is lib.config()
+    path = config_path(lib.settings.home)
+    path.write_text(path.read_text(encoding="utf-8").replace("3", "12"), encoding="utf-8")
+    assert lib.config().get("feed.days") == 12
+    path.unlink()
+    assert lib.config().get("feed.days") == 7

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from paperfeed.config import Settings
-from paperfeed.config_file import Config, load_config
+from paperfeed.config_file import Config, config_path, load_config
 from paperfeed.dates import days_before, user_date
 from paperfeed.errors import InputError, NotFound, PaperfeedError
 from paperfeed.library_delivery import Delivery
@@ -69,6 +69,7 @@ class Library(ReadingMixin):
         self._index_mutex = threading.Lock()
         self._lexical: tuple[str, object] | None = None
         self._lexical_mutex = threading.Lock()
+        self._config: tuple[tuple | None, Config] | None = None
         """One thread at a time refreshes the lexical index (two would update and save the same files)."""
 
     @functools.cached_property
@@ -77,8 +78,22 @@ class Library(ReadingMixin):
         return Delivery(self)
 
     def config(self) -> Config:
-        """config.toml of this library's data directory (defaults when there is none)."""
-        return load_config(self.settings.home)
+        """config.toml of this library's data directory (defaults when there is none).
+
+        Read again only when the file changed (its size, mtime or inode), so a feed or similar call pays a
+        stat, not a TOML parse; an edit by `paperfeed config set` or by hand is seen by the next call."""
+        path = config_path(self.settings.home)
+        try:
+            st = path.stat()
+            stamp: tuple | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            stamp = None
+        cached = self._config
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        cfg = load_config(self.settings.home)
+        self._config = (stamp, cfg)
+        return cfg
 
     def sync_profile_emails(self, cfg: Config | None = None) -> None:
         """Mirror config.toml's profile emails into the profiles table (config.toml is authoritative)."""
