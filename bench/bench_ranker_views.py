@@ -278,7 +278,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="13")
     ap.add_argument("--authors", type=int, default=150)
     ap.add_argument("--windows", default=None, help="START..END[,...] instead of the default set")
-    ap.add_argument("--only", action="append", default=[], help="Only rows whose name contains this (repeatable)")
+    ap.add_argument("--only", action="append", default=[],
+                    help="Rows whose name contains this, or the row of exactly this name (repeatable)")
     ap.add_argument("--group", choices=sorted(GROUPS), default="views",
                     help="views: the per-view ablation (reference: dense SVM on); lexical-svm: the shipped "
                          "default with the lexical SVM view added; other-views: title views, arxiv-sanity's "
@@ -287,7 +288,10 @@ def main() -> None:
     reference, make_rows = GROUPS[a.group]
     wins = W.parse_windows(a.windows) if a.windows else W.HELD_OUT_WINDOWS if a.held_out else W.DEV_WINDOWS
     seeds = [int(s) for s in a.seeds.split(",")]
-    rows = {n: p for n, p in make_rows().items() if n == reference or not a.only or any(s in n for s in a.only)}
+    every = make_rows()
+    exact = set(a.only) & set(every)  # a whole row name selects that row only, not the longer names it begins
+    rows = {n: p for n, p in every.items()
+            if n == reference or not a.only or n in exact or any(s in n for s in set(a.only) - exact)}
     docs = load_arxiv(a.data)
     emb = get_embedder(None)
     cache = EmbeddingCache(load_settings().home / "eval-cache" / f"arxiv-{emb.model_id}.npz", emb.embed_batch, emb.dim)
