@@ -56,6 +56,8 @@ _OS_CAUSES = {
     errno.EISDIR: "is a folder, not a file",
     errno.EIO: "input/output error",
 }
+_ROLLED_BACK = "the failed step was rolled back, everything stored before it is kept"
+"""Every write is one transaction, so a store fault loses only the step it broke."""
 # SQLite's messages (sqlite3 carries no path) -> what to tell the operator
 _SQLITE_CAUSES = {
     "database or disk is full": "the disk is full",
@@ -76,13 +78,11 @@ def operator_error(exc: BaseException, db_path: os.PathLike[str] | str,
         text = str(exc)
         for needle, cause in _SQLITE_CAUSES.items():
             if needle in text:
-                return OperatorError(f"{db_path}: {cause} ({text}); the failed step was rolled back, "
-                                     "everything stored before it is kept")
+                return OperatorError(f"{db_path}: {cause} ({text}); {_ROLLED_BACK}")
         return None
     server = _server_fault(exc)
     if server is not None:
-        return OperatorError(f"{db_path}: {server}; the failed step was rolled back, "
-                             "everything stored before it is kept")
+        return OperatorError(f"{db_path}: {server}; {_ROLLED_BACK}")
     if isinstance(exc, OSError) and exc.errno in _OS_CAUSES:
         where = Path(folder) if folder is not None else Path(db_path).parent
         path = exc.filename if exc.filename is not None else where

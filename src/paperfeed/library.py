@@ -69,8 +69,9 @@ class Library(ReadingMixin):
         self._index_mutex = threading.Lock()
         self._lexical: tuple[str, object] | None = None
         self._lexical_mutex = threading.Lock()
-        self._config: tuple[tuple | None, Config] | None = None
         """One thread at a time refreshes the lexical index (two would update and save the same files)."""
+        self._config: tuple[tuple | None, Config] | None = None
+        """config.toml as last parsed, with the file's (mtime, size, inode) then; None before the first read."""
 
     @functools.cached_property
     def delivery(self) -> Delivery:
