@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from paperfeed import normalize
-from paperfeed.merge import is_upload, merge, provisional, replace_provisional, same_paper_fuzzy, titles_close
+from paperfeed.merge import close_titles, is_upload, merge, provisional, replace_provisional, same_paper_fuzzy
 from paperfeed.models import Paper
 from paperfeed.store.rows import PaperRow, paper_row
 
@@ -126,7 +126,8 @@ def find_fuzzy(store: PaperStore, p: Paper) -> tuple[int, Paper] | None:
     if not keys or not p.title:
         return None
     tk = normalize.title_key(p.title)
-    close = [pid for pid, k in store.title_keys_by_author(keys, without_arxiv=bool(p.arxiv_id)) if titles_close(tk, k)]
+    rows = store.title_keys_by_author(keys, without_arxiv=bool(p.arxiv_id))
+    close = [rows[i][0] for i in close_titles(tk, [k for _, k in rows])]
     for pid, old in store.papers_map(close).items():
         if same_paper_fuzzy(old, p):
             return pid, old
@@ -143,6 +144,7 @@ class Candidates:
         self.by_title: dict[str, list[int]] = {}
         self.by_author: dict[str, list[int]] = {}
         self.papers: dict[int, Paper] = {}
+        self.title_keys: dict[int, str] = {}
 
     def add(self, pid: int, p: Paper) -> None:
         """Remember (or refresh) a candidate paper."""
@@ -151,7 +153,7 @@ class Candidates:
             self.by_arxiv[p.arxiv_id] = pid
         if p.doi:
             self.by_doi[p.doi] = pid
-        tk = normalize.title_key(p.title)
+        tk = self.title_keys[pid] = normalize.title_key(p.title)
         if tk and pid not in self.by_title.setdefault(tk, []):
             self.by_title[tk].append(pid)
         for key in {normalize.author_key(a) for a in p.authors} if self.index_authors else ():
@@ -160,12 +162,11 @@ class Candidates:
 
     def fuzzy(self, p: Paper) -> tuple[int, Paper] | None:
         """An earlier paper of this batch that is the same paper by fuzzy title and shared author."""
-        tk = normalize.title_key(p.title)
-        for key in {normalize.author_key(a) for a in p.authors}:
-            for pid in self.by_author.get(key, ()):
-                other = self.papers[pid]
-                if titles_close(tk, normalize.title_key(other.title)) and same_paper_fuzzy(other, p):
-                    return pid, other
+        pids = list(dict.fromkeys(pid for key in sorted({normalize.author_key(a) for a in p.authors})
+                                  for pid in self.by_author.get(key, ())))
+        for i in close_titles(normalize.title_key(p.title), [self.title_keys[pid] for pid in pids]):
+            if same_paper_fuzzy(self.papers[pids[i]], p):
+                return pids[i], self.papers[pids[i]]
         return None
 
     def keep_ids_unique(self, pid: int, merged: Paper) -> Paper:

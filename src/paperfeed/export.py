@@ -109,7 +109,8 @@ def _bib_value(s: str) -> str:
 
 def bibtex_citekey(p: Paper) -> str:
     """A readable citation key: first author's last name, year, first title word."""
-    last = re.sub(r"[^A-Za-z]", "", ascii_fold(p.authors[0].split()[-1])).lower() if p.authors else "anon"
+    words = p.authors[0].split() if p.authors else []
+    last = re.sub(r"[^A-Za-z]", "", ascii_fold(words[-1])).lower() if words else "anon"
     year = (p.date or "")[:4]
     word = next((w.lower() for w in re.findall(r"[A-Za-z]{4,}", p.title)), "paper")
     suffix = (p.arxiv_id or p.doi or p.key).replace("/", "_").replace(":", "_")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from paperfeed import normalize
 from paperfeed.models import Paper
@@ -102,6 +103,18 @@ def titles_close(ka: str, kb: str) -> bool:
     if not ka or not kb or fuzz.ratio(ka, kb) < FUZZY_TITLE_MIN:
         return False
     return _NUMBERS.findall(ka) == _NUMBERS.findall(kb)
+
+
+def close_titles(key: str, keys: Sequence[str]) -> list[int]:
+    """Indices of the ``keys`` that ``titles_close`` accepts against ``key``, the closest first.
+
+    One C loop with a score cut-off over all of them: a batch or a library with thousands of papers
+    by one author (a lab's bibliography) compares each new title to all of theirs."""
+    if not key or not keys:
+        return []
+    found = process.extract(key, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_TITLE_MIN, limit=None)
+    numbers = _NUMBERS.findall(key)
+    return [i for k, _, i in found if k and _NUMBERS.findall(k) == numbers]
 
 
 def same_paper_fuzzy(a: Paper, b: Paper) -> bool:

@@ -69,3 +69,39 @@ def test_on_a_terminal_a_bar_with_rate_and_eta(backlog) -> None:
     text = seen.decode("utf-8", "replace")
     assert proc.returncode == 0 and out.decode().strip() == "embedded 400 papers"
     assert "embedding" in text and "/400" in text and "papers/s" in text and "ETA" in text
+
+
+def _on_a_terminal(args: list[str], env: dict) -> tuple[int, str]:
+    """Run paperfeed with stderr on a pseudo-terminal: (exit code, what the terminal showed)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([str(PAPERFEED), *args], env=env, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=300)
+    os.close(leader)
+    return proc.returncode, seen.decode("utf-8", "replace")
+
+
+def test_ingesting_a_large_bibtex_file_shows_its_total_and_eta(tmp_path: Path) -> None:
+    """Not only JSON Lines: the records of a BibTeX file are counted first, so the bar has an ETA."""
+    n = 3000
+    entry = ("@article{{paper{i},\n  title = {{A Study of Sparse Attention, Part {i}}},\n  author = {{Doe, Jane and "
+             "Roe, Richard}},\n  year = {{2025}},\n  abstract = {{{text}}},\n}}\n\n")
+    text = "We study sparse attention for long documents and measure what it costs. " * 8
+    path = tmp_path / "big.bib"
+    path.write_text("@comment{exported by a reference manager}\n\n"
+                    + "".join(entry.format(i=i, text=text) for i in range(n)), encoding="utf-8")
+    assert path.stat().st_size > 2_000_000  # large enough to announce itself
+    env = {**os.environ, "PAPERFEED_MODEL": "test-hashing-64", "PAPERFEED_HOME": str(tmp_path / "home"),
+           "TERM": "xterm", "COLUMNS": "160"}
+    rc, shown = _on_a_terminal(["--db", str(tmp_path / "lib.db"), "ingest", "--no-embed", str(path)], env)
+    assert rc == 0
+    assert f"/{n}" in shown and "records/s" in shown and "ETA" in shown

@@ -35,7 +35,7 @@ def ingest(lib: Library, paths: tuple[str, ...], fmt: str | None, strict: bool, 
       cat copied-page.txt | paperfeed ingest -
     """
     big = "-" in paths or sum(_size(p) for p in paths) >= ANNOUNCE_BYTES
-    total = _count_lines(paths) if big and not as_json and sys.stderr.isatty() else None
+    total = _count_records(paths, fmt) if big and not as_json and sys.stderr.isatty() else None
     with progress(f"ingesting {', '.join(paths)}", total, unit="records", quiet=as_json, announce=big) as advance:
         report = lib.ingest(list(paths), fmt=fmt, strict=strict, progress=advance, collect_ids=True)
     # only these files' papers are embedded (also those a killed run left unembedded), never the
@@ -75,17 +75,29 @@ ANNOUNCE_BYTES = 2_000_000
 """Ingesting files smaller than this takes about a second: no start line off a terminal."""
 
 
-def _count_lines(paths: tuple[str, ...]) -> int | None:
-    """Records in JSON Lines files (one a line), for the bar's ETA; None for other files or stdin."""
-    import gzip
+def _count_records(paths: tuple[str, ...], fmt: str | None) -> int | None:
+    """Records in the files (ingest/counting.py), for the bar's ETA; None if any is stdin or pasted text."""
+    from paperfeed.errors import InputError
+    from paperfeed.ingest.counting import count_records
+    from paperfeed.ingest.detect import detect_format
+    from paperfeed.ingest.reader import open_input
 
-    if not all(p.endswith((".jsonl", ".jsonl.gz")) for p in paths):
-        return None
     n = 0
     for p in paths:
-        with (gzip.open(p, "rb") if p.endswith(".gz") else open(p, "rb")) as f:  # noqa: SIM115
-            while chunk := f.read(1 << 20):
-                n += chunk.count(b"\n")
+        if p == "-":
+            return None
+        try:
+            if fmt is None:
+                opened = open_input(p)
+                opened.close()
+                found = count_records(p, detect_format(opened.head, p))
+            else:
+                found = count_records(p, fmt)
+        except InputError:  # ingest itself reports it, naming the file
+            return None
+        if found is None:
+            return None
+        n += found
     return n
 
 

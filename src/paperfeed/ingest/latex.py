@@ -9,6 +9,7 @@ Pure; never raises on odd input. (arXiv ids, DOIs and dates are read in normaliz
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["latex_to_text"]
@@ -158,6 +159,10 @@ def _command(s: str, i: int, out: list[str], depth: int) -> int:
     return k
 
 
+_MARKUP = re.compile(r"[$\\{}~\-`']")
+"""The characters _convert treats specially (math, commands, groups, ties, dashes, quotes)."""
+
+
 def _convert(s: str, depth: int) -> str:
     """The worker behind latex_to_text; depth bounds recursion into accent arguments."""
     if depth > _MAX_DEPTH:
@@ -165,6 +170,13 @@ def _convert(s: str, depth: int) -> str:
     out: list[str] = []
     i = 0
     while i < len(s):
+        m = _MARKUP.search(s, i)  # plain text up to the next character that may start markup, in one piece
+        if m is None:
+            out.append(s[i:])
+            break
+        if m.start() > i:
+            out.append(s[i:m.start()])
+            i = m.start()
         ch = s[i]
         if ch == "$" or s.startswith(("\\(", "\\["), i):
             end = _math_end(s, i)
@@ -203,6 +215,4 @@ def _convert(s: str, depth: int) -> str:
 
 def latex_to_text(s: str) -> str:
     """Decode LaTeX markup in ``s`` to plain Unicode, keeping math spans verbatim."""
-    if not any(c in s for c in "\\{}$~-`'"):
-        return s
-    return _convert(s, 0)
+    return _convert(s, 0) if _MARKUP.search(s) else s

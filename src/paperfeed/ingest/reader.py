@@ -46,8 +46,8 @@ def _raw_stream(path: str) -> tuple[IO[bytes], str]:
         raise InputError(path, None, f"cannot open: {e.strerror}") from None
 
 
-def open_input(path: str) -> Opened:
-    """Open ``path`` ('-' for stdin), transparently gunzipping, and peek at its head."""
+def _open_stream(path: str) -> tuple[IO[bytes], str, tuple[IO[bytes], ...]]:
+    """``path`` ('-' for stdin) as a buffered byte stream, gunzipped if it is gzip; its name; what to close."""
     raw, name = _raw_stream(path)
     handles: tuple[IO[bytes], ...] = () if raw is sys.stdin.buffer else (raw,)
     try:
@@ -56,10 +56,20 @@ def open_input(path: str) -> Opened:
         # isal's gzip reader is a drop-in GzipFile about 3x faster than the standard library's
         stream: IO[bytes] = igzip.IGzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered  # type: ignore[assignment]
         stream = io.BufferedReader(stream) if not isinstance(stream, io.BufferedReader) else stream  # type: ignore[type-var]
-        if stream is not sys.stdin.buffer:  # a gzip reader does not close the file it reads: close both
-            handles = (stream, *handles)
+    except BaseException:
+        _close(handles)
+        raise
+    if stream is not sys.stdin.buffer:  # a gzip reader does not close the file it reads: close both
+        handles = (stream, *handles)
+    return stream, name, handles
+
+
+def open_input(path: str) -> Opened:
+    """Open ``path`` ('-' for stdin), transparently gunzipping, and peek at its head."""
+    stream, name, handles = _open_stream(path)
+    try:
         try:
-            head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
+            head_bytes = stream.peek(HEAD_BYTES)[:HEAD_BYTES]  # type: ignore[attr-defined]
         except (OSError, EOFError, zlib.error, isal_zlib.error) as e:  # type: ignore[misc]  # isal_zlib.error is an exception
             raise InputError(name, None, f"cannot read compressed data: {e}") from None
         if b"\x00" in head_bytes[:4096]:
@@ -69,6 +79,16 @@ def open_input(path: str) -> Opened:
         raise
     head = head_bytes.decode("utf-8", errors="ignore").lstrip("\ufeff")
     return Opened(name, head, _lines(stream, name, handles), handles)
+
+
+def byte_chunks(path: str, size: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of a file (gunzipped if it is gzip) in chunks of ``size``; not for stdin."""
+    stream, _, handles = _open_stream(path)
+    try:
+        while chunk := stream.read(size):
+            yield chunk
+    finally:
+        _close(handles)
 
 
 def _close(handles: tuple[IO[bytes], ...]) -> None:

@@ -230,6 +230,15 @@ MIGRATIONS: list[str] = [
     # 11: (PostgreSQL's full-text vector becomes a generated column kept in the row; nothing here:
     # FTS5 keeps its own tables. The step is numbered so that both backends share one schema version)
     "",
+    # 12: failed web logins per throttle key (a SHA-256 of "user:NAME" or "addr:IP"), shared by every
+    # worker process of `paperfeed serve`; rows older than the throttle's window are deleted as it reads
+    """
+    CREATE TABLE login_failures (
+        key TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures(key, at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -245,6 +245,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE papers ALTER COLUMN tsv SET STORAGE MAIN;
     CREATE INDEX papers_tsv ON papers USING gin(tsv);
     """,
+    # 12: failed web logins per throttle key, shared by every worker process (web/throttle.py)
+    """
+    CREATE TABLE login_failures (
+        key TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures(key, at);
+    """,
 ]
 """One entry per SQLite migration number (see the module docstring)."""
 

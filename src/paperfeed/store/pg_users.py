@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from paperfeed.errors import PaperfeedError, ProfileTaken
 from paperfeed.store.base import UserRow
 from paperfeed.store.pg_base import PgBase
 from paperfeed.store.sqlhelpers import now as _now
+
+LOCK_LOGIN = 7_245_300_004
+"""pg_advisory_xact_lock key held while the login throttle checks and counts an attempt."""
 
 
 class PgUserMixin(PgBase):
@@ -66,6 +70,30 @@ class PgUserMixin(PgBase):
     def delete_user_sessions(self, user_id: int) -> int:
         """Log a user out everywhere (after a password change)."""
         return self._run("DELETE FROM sessions WHERE user_id = %s", (user_id,))
+
+    def login_failures(self, keys: Sequence[str], since: float) -> dict[str, list[float]]:
+        """Failure times (oldest first) of each key at or after ``since``; older rows are deleted.
+
+        Takes an advisory lock held to the end of the transaction, so that in a transaction a check and
+        the count after it are atomic across processes."""
+        self._one("SELECT pg_advisory_xact_lock(%s)", (LOCK_LOGIN,))
+        self._run("DELETE FROM login_failures WHERE at < %s", (since,))
+        out: dict[str, list[float]] = {k: [] for k in keys}
+        for key, at in self._all("SELECT key, at FROM login_failures WHERE key = ANY(%s) ORDER BY at", (list(keys),)):
+            out[key].append(at)
+        return out
+
+    def add_login_failures(self, keys: Sequence[str], at: float) -> None:
+        """Count one failure (or attempt) at time ``at`` against each key."""
+        self._many("INSERT INTO login_failures(key, at) VALUES (%s,%s)", [(k, at) for k in keys])
+
+    def forget_login_failures(self, key: str, newest_only: bool = False) -> None:
+        """Forget a key's failures, or only its newest one."""
+        if newest_only:
+            self._run("DELETE FROM login_failures WHERE ctid = (SELECT ctid FROM login_failures "
+                      "WHERE key = %s ORDER BY at DESC LIMIT 1)", (key,))
+        else:
+            self._run("DELETE FROM login_failures WHERE key = %s", (key,))
 
     def create_api_token(self, token_hash: str, user_id: int, name: str) -> None:
         """Store an API token's hash under a label."""

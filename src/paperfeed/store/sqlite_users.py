@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from paperfeed.errors import PaperfeedError, ProfileTaken
 from paperfeed.store.base import UserRow
@@ -86,6 +87,32 @@ class UserStoreMixin:
     def delete_user_sessions(self, user_id: int) -> int:
         """Log a user out everywhere (after a password change)."""
         return self.conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+    # ---- login throttle (web/throttle.py) ---------------------------------------------
+
+    def login_failures(self, keys: Sequence[str], since: float) -> dict[str, list[float]]:
+        """Failure times (oldest first) of each key at or after ``since``; older rows are deleted.
+
+        In a transaction (BEGIN IMMEDIATE) other processes wait, so a check and the count after it are atomic."""
+        self.conn.execute("DELETE FROM login_failures WHERE at < ?", (since,))
+        marks = ",".join("?" * len(keys))
+        out: dict[str, list[float]] = {k: [] for k in keys}
+        for key, at in self.conn.execute(
+                f"SELECT key, at FROM login_failures WHERE key IN ({marks}) ORDER BY at", tuple(keys)):
+            out[key].append(at)
+        return out
+
+    def add_login_failures(self, keys: Sequence[str], at: float) -> None:
+        """Count one failure (or attempt) at time ``at`` against each key."""
+        self.conn.executemany("INSERT INTO login_failures(key, at) VALUES (?,?)", [(k, at) for k in keys])
+
+    def forget_login_failures(self, key: str, newest_only: bool = False) -> None:
+        """Forget a key's failures, or only its newest one."""
+        if newest_only:
+            self.conn.execute("DELETE FROM login_failures WHERE rowid = (SELECT rowid FROM login_failures "
+                              "WHERE key = ? ORDER BY at DESC LIMIT 1)", (key,))
+        else:
+            self.conn.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
     # ---- API tokens ----------------------------------------------------------------
 
