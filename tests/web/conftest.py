@@ -26,9 +26,17 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def web_lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
+def web_backend(request: pytest.FixtureRequest) -> str:
+    """The web library's backend: sqlite, or postgres where a module parametrizes it (indirect)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def web_lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, web_backend: str,
+            request: pytest.FixtureRequest) -> Iterator[Library]:
     monkeypatch.setenv("PAPERFEED_MODEL", "test-hashing-64")
-    _, lib = build_library(tmp_path)
+    url = request.getfixturevalue("pg_url") if web_backend == "postgres" else None
+    _, lib = build_library(tmp_path, url)
     yield lib
     lib.close()
 

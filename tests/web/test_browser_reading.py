@@ -18,10 +18,19 @@ CODE_URL = "https://github.com/example/kvpress"
 STATE: dict = {}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The reading library on each backend (a PostgreSQL database of this module's own), served."""
     d = tmp_path_factory.mktemp("reading")
-    settings, lib = build_library(d)
+    if request.param == "postgres":
+        from support import pg
+
+        pg_server = request.getfixturevalue("pg_server")
+        db_url = pg.create_database(pg_server)
+        request.addfinalizer(lambda: pg.drop_database(pg_server, db_url))
+        settings, lib = build_library(d, db_url)
+    else:
+        settings, lib = build_library(d)
     extra = d / "code.jsonl"
     extra.write_text(json.dumps({
         "id": "2501.08888", "title": "KV cache eviction with released code",

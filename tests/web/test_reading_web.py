@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 from web_support import csrf_of
@@ -13,6 +14,8 @@ from paperfeed.library import Library
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "paperfeed" / "web" / "templates"
 ATOM = "{http://www.w3.org/2005/Atom}"
+BOTH_BACKENDS = pytest.mark.parametrize("web_backend", ["sqlite", "postgres"], indirect=True)
+"""The reading tables of both stores, through the whole web app."""
 
 
 def make_profile(c: TestClient, name: str, key: str = "arxiv:2501.00001") -> None:
@@ -27,6 +30,7 @@ def test_no_template_has_an_inline_style_attribute() -> None:
     assert offenders == []
 
 
+@BOTH_BACKENDS
 def test_save_and_tag_need_csrf_and_show_in_the_reading_list(client: TestClient) -> None:
     make_profile(client, "jane")
     body = {"profile": "jane", "key": "arxiv:2501.00003"}
@@ -48,6 +52,7 @@ def test_save_and_tag_need_csrf_and_show_in_the_reading_list(client: TestClient)
     assert client.get("/profiles/jane/reading.bib", params={"tag": "nothing"}).text == ""
 
 
+@BOTH_BACKENDS
 def test_profile_atom_feed_by_secret_url(client: TestClient) -> None:
     make_profile(client, "jane")
     h = {"X-CSRF-Token": csrf_of(client)}
@@ -64,6 +69,7 @@ def test_profile_atom_feed_by_secret_url(client: TestClient) -> None:
     assert client.get("/feeds/not-a-token.atom").status_code == 404
 
 
+@BOTH_BACKENDS
 def test_alerts_over_json_and_forms(client: TestClient, web_lib: Library, tmp_path: Path) -> None:
     make_profile(client, "jane")
     token = csrf_of(client)
@@ -89,6 +95,7 @@ def test_alerts_over_json_and_forms(client: TestClient, web_lib: Library, tmp_pa
     assert client.get(atom_path).status_code == 404
 
 
+@BOTH_BACKENDS
 def test_my_feed_opens_the_default_profile(client: TestClient) -> None:
     for name in ("anna", "zed"):
         make_profile(client, name)
@@ -103,6 +110,7 @@ def test_my_feed_opens_the_default_profile(client: TestClient) -> None:
     assert "★ default" in page and '<option selected>zed</option>' in page
 
 
+@BOTH_BACKENDS
 def test_login_mode_keeps_users_apart(login_as) -> None:
     alice, bob = login_as("alice"), login_as("bob")
     make_profile(alice, "alice-p")

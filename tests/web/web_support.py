@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -68,9 +69,13 @@ def write_corpus(path: Path, records: list[dict]) -> Path:
     return path
 
 
-def build_library(directory: Path) -> tuple[Settings, Library]:
-    """A library of the synthetic corpus, embedded with test-hashing-64."""
-    settings = load_settings(directory / "web.db", model_id="test-hashing-64")
+def build_library(directory: Path, store_url: str | None = None) -> tuple[Settings, Library]:
+    """A library of the synthetic corpus, embedded with test-hashing-64 (in ``store_url`` if given;
+    config and indexes then live in ``directory``/home, never in the user's own home)."""
+    if store_url:
+        settings = replace(load_settings(store_url, model_id="test-hashing-64"), home=directory / "home")
+    else:
+        settings = load_settings(directory / "web.db", model_id="test-hashing-64")
     lib = Library(settings)
     set_value(settings.home, "feed.days", "3650")  # the corpus spans months; the default window is a week
     lib.ingest([str(write_corpus(directory / "corpus.jsonl", corpus_records()))])

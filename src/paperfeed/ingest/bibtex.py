@@ -30,7 +30,7 @@ from paperfeed.normalize import (
     month_number,
 )
 
-__all__ = ["parse", "split_authors"]
+__all__ = ["entry_blocks", "parse", "split_authors"]
 
 # bibtexparser logs every skipped block; keep that off stderr unless the app asks.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
@@ -83,6 +83,21 @@ def parse(lines: Iterable[str], source: str) -> Iterator[Record]:
             records.append(Rejected(line_of(at), f"unreadable BibTeX entry: {snippet}"))
     records.sort(key=lambda r: r.line)
     yield from records
+
+
+def entry_blocks(text: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """The text of the file's @string and @preamble blocks (the context every entry is read in), and
+    (line, start, end) of each entry: from its ``@`` to the next block. Re-ingest hashes these to
+    recognise unchanged entries without parsing them."""
+    marks = [(m.start() + m.group(0).index("@"), m.group(1).lower()) for m in _ENTRY_START.finditer(text)]
+    line_of = _Lines(text)
+    context, blocks = [], []
+    for (at, kind), (end, _) in zip(marks, [*marks[1:], (len(text), "")], strict=True):
+        if kind in ("string", "preamble"):
+            context.append(text[at:end].strip())
+        elif kind != "comment":
+            blocks.append((line_of(at), at, end))
+    return "\n".join(context), blocks
 
 
 def _load(text: str, source: str) -> BibDatabase:

@@ -14,7 +14,9 @@ _MARKERS: dict[str, tuple[re.Pattern[bytes], bytes]] = {
     "csv": (_LINE, b"\n"),
     "tsv": (_LINE, b"\n"),
     "json": (re.compile(rb'"title"\s*:'), b","),
-    "bibtex": (re.compile(rb"(?m)^[ \t]*@[ \t]*(?!(?i:string|comment|preamble)\b)[A-Za-z]+[ \t]*[{(]"), b"\n"),
+    # bibtex._ENTRY_START, less the blocks that are not entries
+    "bibtex": (re.compile(rb"(?m)^[ \t]*@[ \t]*(?!(?i:string|comment|preamble)[ \t]*[{(])[A-Za-z][\w-]*[ \t]*[{(]"),
+               b"\n"),
     "atom": (re.compile(rb"<(?:[\w.-]+:)?entry[\s>]"), b"<"),
     "oai": (re.compile(rb"<(?:[\w.-]+:)?record[\s>]"), b"<"),
 }

@@ -71,6 +71,41 @@ def _skip_known_lines(
                 yield line
 
 
+def _skip_known_entries(
+    store, source: str, lines: Iterable[str], hashes: dict[int, str], counts: dict[str, int],
+    ids: list[int] | None, progress: Callable[[int], None] | None,
+) -> Iterator[str]:
+    """The BibTeX text with the entries already stored from ``source`` blanked (counted as unchanged).
+
+    An entry is known by a hash of its text and of the file's @string/@preamble blocks (a changed
+    macro changes every entry). Blanking keeps the line count, so the other entries keep their line
+    numbers; their hashes are left in ``hashes`` by the line of their ``@``."""
+    from paperfeed.ingest.bibtex import entry_blocks
+
+    text = "".join(lines)
+    context, blocks = entry_blocks(text)
+    mine = [(line, start, end, worker.line_hash(context + "\0" + text[start:end].strip()))
+            for line, start, end in blocks]
+    known = store.known_record_hashes(source, [h for *_, h in mine])
+    out, pos, skipped = [], 0, 0
+    for line, start, end, h in mine:
+        out.append(text[pos:start])
+        if h in known:
+            out.append("\n" * text.count("\n", start, end))
+            counts["unchanged"] += 1
+            skipped += 1
+            if ids is not None:
+                ids.append(known[h])
+        else:
+            hashes[line] = h
+            out.append(text[start:end])
+        pos = end
+    out.append(text[pos:])
+    if progress and skipped:
+        progress(skipped)
+    yield "".join(out)
+
+
 def _detect(head: str, name: str) -> str:
     from paperfeed.ingest.detect import detect_format
 
@@ -112,6 +147,9 @@ def ingest_file(
     lines = opened.lines
     if fmt == "jsonl":  # one record per line: unchanged lines are known by their hash, unparsed
         lines = _skip_known_lines(store, source, lines, line_hashes, counts, report.ids if collect_ids else None)
+    elif fmt == "bibtex":  # likewise each entry's text (a reference manager re-exports the whole file)
+        lines = _skip_known_entries(store, source, lines, line_hashes, counts, report.ids if collect_ids else None,
+                                    progress)
 
     def flush() -> None:
         idents = [normalize.record_identity(p) for p in batch]
