@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from paperfeed import normalize
-from paperfeed.merge import close_titles, is_upload, merge, provisional, replace_provisional, same_paper_fuzzy
+from paperfeed.merge import close_titles, is_upload, merge, provisional, same_paper_fuzzy, supersede
 from paperfeed.models import Paper
 from paperfeed.store.rows import PaperRow, paper_row
 
@@ -33,13 +33,20 @@ class WritePlan:
 
 def unchanged_records(store: PaperStore, source: str, idents: Sequence[tuple[str, str]]) -> dict[int, int]:
     """Positions of (record key, record hash) pairs already stored from ``source``, with row ids."""
+    return seen_records(store, source, idents)[0]
+
+
+def seen_records(store: PaperStore, source: str,
+                 idents: Sequence[tuple[str, str]]) -> tuple[dict[int, int], dict[int, int]]:
+    """Positions of the records stored from ``source`` as they are, and of those stored with another
+    hash (the same record revised), each with its paper's row id."""
     seen = store.seen_records(source, [k for k, _ in idents])
-    out = {}
+    same: dict[int, int] = {}
+    revised: dict[int, int] = {}
     for i, (k, h) in enumerate(idents):
-        prev = seen.get(k)
-        if prev is not None and prev[1] == h:
-            out[i] = prev[0]
-    return out
+        if k in seen:
+            (same if seen[k][1] == h else revised)[i] = seen[k][0]
+    return same, revised
 
 
 def plan_writes(
@@ -54,7 +61,7 @@ def plan_writes(
     updated or unchanged.
     """
     idents = list(record_ids) if record_ids is not None else [(p.key, normalize.content_hash(p)) for p in papers]
-    known = unchanged_records(store, source, idents)
+    known, revised = seen_records(store, source, idents)  # revised: a corrected title, say
     out: list[tuple[str, int] | None] = [None] * len(papers)
     for i, pid in known.items():
         out[i] = ("unchanged", pid)
@@ -62,7 +69,7 @@ def plan_writes(
     plan = WritePlan()
     if todo:
         _match_batch(store, [papers[i] for i in todo], source, todo, out,
-                     [rows[i] for i in todo] if rows is not None else None, plan)
+                     [rows[i] for i in todo] if rows is not None else None, plan, revised)
         plan.sources = [(source, idents[s][0], out[s][1], idents[s][1]) for s in todo]  # type: ignore[index]
     plan.statuses = out  # type: ignore[assignment]
     return plan
@@ -70,7 +77,7 @@ def plan_writes(
 
 def _match_batch(
     store: PaperStore, papers: list[Paper], source: str, slots: list[int], out: list[tuple[str, int] | None],
-    rows: list[PaperRow] | None, plan: WritePlan,
+    rows: list[PaperRow] | None, plan: WritePlan, revised: dict[int, int] | None = None,
 ) -> None:
     given = papers
     papers = [p if source in p.sources else replace(p, sources=(*p.sources, source)) for p in papers]
@@ -104,8 +111,10 @@ def _match_batch(
             continue
         stored = changed[pid][0] if pid in changed else old
         base = new.get(pid) or changed.get(pid, (old, old))[1]
-        # a trusted record replaces a provisional one (an earlier upload) instead of merging into it
-        combine = replace_provisional if pid not in new and not upload and provisional(base) else merge
+        # a trusted record replaces a provisional one (an earlier upload) instead of merging into it, and
+        # so does a revision of the record a paper was known by alone: an edit there is a correction
+        sole = (revised or {}).get(slot) == pid and set(stored.sources) <= {source}
+        combine = supersede if pid not in new and not upload and (provisional(base) or sole) else merge
         merged = cand.keep_ids_unique(pid, combine(base, p))
         cand.add(pid, merged)
         if pid in new:

@@ -26,8 +26,9 @@ def provisional(p: Paper) -> bool:
     return bool(p.sources) and all(is_upload(s) for s in p.sources)
 
 
-def replace_provisional(old: Paper, new: Paper) -> Paper:
-    """A trusted record over a provisional paper: its fields win (version included), gaps filled from old."""
+def supersede(old: Paper, new: Paper) -> Paper:
+    """``new``'s fields win (version included), gaps filled from ``old``: a trusted record over a
+    provisional paper, or a revised record from the only source a paper has (dedup.plan_writes)."""
     fields = ("title", "abstract", "arxiv_id", "doi", "date", "updated", "venue", "url", "comments",
               "journal_ref")
     return replace(

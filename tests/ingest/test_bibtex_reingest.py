@@ -101,3 +101,31 @@ def test_reingest_after_any_edits_matches_a_fresh_ingest(tmp_path_factory, edits
     finally:
         lib.close()
         fresh.close()
+
+
+def test_a_corrected_title_replaces_the_old_one_when_this_file_is_its_only_source(
+        lib: Library, tmp_path: Path) -> None:
+    """A fix made in the reference manager shows: the file is the paper's only source, so its revised
+    record supersedes the stored one instead of being merged into it (where the first title would stay)."""
+    path = bib(tmp_path / "lib.bib", [entry(i) for i in range(3)])
+    lib.ingest([path])
+    fixed = entry(1).replace("Sparse attention, study 1", "Sparse Attention for Long Documents")
+    fixed = fixed.replace("We study sparse attention.", "Sparse attention.")  # shorter: still the new text
+    bib(tmp_path / "lib.bib", [entry(0), fixed, entry(2)])
+    assert counts(lib.ingest([path])) == (0, 1, 2)
+    p = lib.store.get("doi:10.1000/x1")
+    assert (p.title, p.abstract) == ("Sparse Attention for Long Documents", "Sparse attention.")
+
+
+def test_a_paper_known_from_another_source_too_is_still_merged(lib: Library, tmp_path: Path) -> None:
+    """With a second source, an edit in one is not a correction of the paper: the merge keeps the
+    richest value of each field."""
+    path = bib(tmp_path / "lib.bib", [entry(1)])
+    lib.ingest([path])
+    other = tmp_path / "colleague.bib"
+    other.write_text(entry(1, LONGER), encoding="utf-8")
+    lib.ingest([str(other)])
+    bib(tmp_path / "lib.bib", [entry(1).replace("Sparse attention, study 1", "Another title")])
+    lib.ingest([path])
+    p = lib.store.get("doi:10.1000/x1")
+    assert (p.title, p.abstract) == ("Sparse attention, study 1", LONGER)
