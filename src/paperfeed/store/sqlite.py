@@ -47,7 +47,6 @@ def row_to_paper(row: Sequence) -> Paper:
     )
 
 
-
 MMAP_BYTES = 1 << 31
 """Bytes of the library file SQLite may map for reading (its build caps this near 2 GiB)."""
 
