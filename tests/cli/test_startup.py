@@ -12,7 +12,8 @@ import sys
 import pytest
 
 HEAVY = ("numpy", "onnxruntime", "usearch", "scipy", "sklearn", "httpx", "jinja2", "lxml", "fastapi",
-         "tokenizers", "paperfeed.library")
+         "tokenizers", "paperfeed.library", "rapidfuzz", "rich.progress", "paperfeed.onboard")
+"""Not imported by --version or --help (rapidfuzz, rich.progress and onboard cost 30-40 ms each)."""
 PROBE = f"""
 import json, sys
 sys.argv = ["paperfeed", *json.loads(sys.argv[1])]

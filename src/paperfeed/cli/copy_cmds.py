@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from paperfeed.cli.common import console, err_console, json_option, print_json
 
@@ -25,6 +24,8 @@ def copy_cmd(src: str, dest: str, as_json: bool) -> None:
       paperfeed copy ~/.local/share/paperfeed/library.db postgresql://paperfeed@dbhost/papers
       paperfeed copy postgresql://paperfeed@dbhost/papers backup.db
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from paperfeed.config import load_settings
     from paperfeed.copy import copy_library
     from paperfeed.store.base import open_store

@@ -13,7 +13,6 @@ from paperfeed.cli.common import console, err_console, json_option, print_json, 
 from paperfeed.cli.progress import embed_with_progress
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError
-from paperfeed.normalize import strip_controls
 
 if TYPE_CHECKING:
     from paperfeed.library import Library
@@ -136,6 +135,8 @@ def digest(lib: Library, name: str, send: bool, dry_run: bool, out: Path | None,
     if as_json:
         print_json(res.as_dict())
     elif res.status == "dry-run" and out is None and res.message is not None and res.papers:
+        from paperfeed.normalize import strip_controls
+
         body = res.message.get_body(("plain",))
         sys.stdout.write(strip_controls(body.get_content()) if body is not None else "")
     else:

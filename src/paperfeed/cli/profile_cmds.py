@@ -14,11 +14,10 @@ from paperfeed.cli.render import paper_lines
 from paperfeed.cli.search_cmds import print_hits
 from paperfeed.delivery import FEED_FORMATS
 from paperfeed.export import hits_json, paper_json
-from paperfeed.normalize import strip_controls
-from paperfeed.onboard import ProfilePlan, origin_dict, origin_label
 
 if TYPE_CHECKING:
     from paperfeed.library import Library
+    from paperfeed.onboard import ProfilePlan
 
 
 @click.group()
@@ -164,6 +163,8 @@ def profile_list(lib: Library, as_json: bool) -> None:
 @with_library
 def profile_show(lib: Library, name: str, as_json: bool) -> None:
     """A profile's papers, interests, feedback and mutes."""
+    from paperfeed.onboard import origin_dict, origin_label  # (onboard imports dedup and rapidfuzz: not at start-up)
+
     rec = lib.profile(name)
     if as_json:
         out = {k: v for k, v in rec.items() if not k.endswith("_ids") and k != "origins"}
@@ -262,6 +263,7 @@ def feed(lib: Library, name: str, since: str | None, until: str | None, days: in
 
 def _write_feed(fmt: str, hits: list, name: str) -> None:
     from paperfeed.delivery.formats import atom_feed, bibtex_feed, markdown_feed
+    from paperfeed.normalize import strip_controls
 
     if fmt == "atom":
         sys.stdout.buffer.write(atom_feed(hits, name))
