@@ -11,7 +11,6 @@ import orjson
 
 from paperfeed.links import paper_links, project_links
 from paperfeed.models import Hit, Paper
-from paperfeed.normalize import ascii_fold
 
 CSV_COLUMNS = ("key", "arxiv_id", "doi", "title", "abstract", "authors", "categories", "date", "venue", "url")
 EXPORT_FORMATS = ("bibtex", "jsonl", "csv")
@@ -109,6 +108,8 @@ def _bib_value(s: str) -> str:
 
 def bibtex_citekey(p: Paper) -> str:
     """A readable citation key: first author's last name, year, first title word."""
+    from paperfeed.normalize import ascii_fold  # (normalize is not needed to start the CLI)
+
     words = p.authors[0].split() if p.authors else []
     last = re.sub(r"[^A-Za-z]", "", ascii_fold(words[-1])).lower() if words else "anon"
     year = (p.date or "")[:4]

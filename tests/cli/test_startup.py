@@ -12,8 +12,10 @@ import sys
 import pytest
 
 HEAVY = ("numpy", "onnxruntime", "usearch", "scipy", "sklearn", "httpx", "jinja2", "lxml", "fastapi",
-         "tokenizers", "paperfeed.library", "rapidfuzz", "rich.progress", "paperfeed.onboard")
-"""Not imported by --version or --help (rapidfuzz, rich.progress and onboard cost 30-40 ms each)."""
+         "tokenizers", "paperfeed.library", "rapidfuzz", "rich.progress", "rich.markup", "paperfeed.onboard",
+         "paperfeed.normalize")
+"""Not imported by --version or --help (rapidfuzz, rich.progress, rich.markup, onboard and normalize cost
+15-40 ms each)."""
 PROBE = f"""
 import json, sys
 sys.argv = ["paperfeed", *json.loads(sys.argv[1])]

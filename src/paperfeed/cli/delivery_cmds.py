@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 
-from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.common import console, err_console, escape, json_option, print_json, with_library
 from paperfeed.cli.progress import embed_with_progress
 from paperfeed.config_file import FETCH_METHODS, PASSWORD_ENV, config_path, set_value, shown
 from paperfeed.delivery.lock import LockedError

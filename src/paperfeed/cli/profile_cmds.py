@@ -6,9 +6,8 @@ import sys
 from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 
-from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.common import console, err_console, escape, json_option, print_json, with_library
 from paperfeed.cli.progress import embed_with_progress
 from paperfeed.cli.render import paper_lines
 from paperfeed.cli.search_cmds import print_hits

@@ -9,9 +9,8 @@ import sys
 from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 
-from paperfeed.cli.common import console, json_option, print_json, with_library
+from paperfeed.cli.common import console, escape, json_option, print_json, with_library
 from paperfeed.cli.render import paper_lines
 from paperfeed.cli.search_cmds import print_hits
 from paperfeed.export import hits_json, paper_json

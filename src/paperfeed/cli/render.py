@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-
-from paperfeed.cli.common import console
+from paperfeed.cli.common import console, escape
 from paperfeed.links import best_link
 from paperfeed.models import Hit, Paper
 

@@ -7,9 +7,8 @@ import os
 from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 
-from paperfeed.cli.common import console, err_console, json_option, print_json, with_library
+from paperfeed.cli.common import console, err_console, escape, json_option, print_json, with_library
 
 if TYPE_CHECKING:
     from paperfeed.library import Library
