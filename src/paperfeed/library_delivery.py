@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from paperfeed.config_file import Config, ConfigError
-from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
-from paperfeed.delivery.smtp import DeliveryUncertain, Sender, SmtpSettings, smtp_sender
 from paperfeed.export import hits_json
 from paperfeed.models import Hit
 
-if TYPE_CHECKING:  # (imported where used: a command that only reads starts without httpx, lxml, jinja2)
+if TYPE_CHECKING:  # (imported where used: a command that only reads starts without httpx, lxml, jinja2, smtplib)
     from paperfeed.config import Settings
     from paperfeed.delivery.daily import DailyReport
+    from paperfeed.delivery.log import DigestOutcome
+    from paperfeed.delivery.smtp import Sender, SmtpSettings
     from paperfeed.library import Library
     from paperfeed.sources.arxiv import ArxivClient
     from paperfeed.sources.harvest import EnrichReport, FetchReport
@@ -103,6 +103,8 @@ class Delivery:
 
     def smtp_settings(self, cfg: Config | None = None) -> SmtpSettings:
         """SMTP settings from config.toml, the password from PAPERFEED_SMTP_PASSWORD."""
+        from paperfeed.delivery.smtp import SmtpSettings
+
         cfg = cfg or self.lib.config()
         return SmtpSettings(host=cfg.get("smtp.host"), port=cfg.get("smtp.port"), tls=cfg.get("smtp.tls"),
                             user=cfg.get("smtp.user"), password=cfg.smtp_password(),
@@ -133,6 +135,8 @@ class Delivery:
     def digest(self, name: str, send: bool = False, limit: int | None = None, since: str | None = None,
                force: bool = False, sender: Sender | None = None) -> DigestOutcome:
         """Build a profile's digest; send and log it with ``send`` (under the run lock), else a dry run."""
+        from paperfeed.delivery.log import DigestOutcome
+
         cfg = self.lib.config()
         if send:
             with self.store.run_lock("digest", self.settings.home):
@@ -149,6 +153,9 @@ class Delivery:
                            since: str | None = None, force: bool = False,
                            sender: Sender | None = None) -> DigestOutcome:
         """Send a profile's digest following delivery/log.py; the caller holds the run lock."""
+        from paperfeed.delivery.log import DigestOutcome, deliver, resolve_unconfirmed
+        from paperfeed.delivery.smtp import DeliveryUncertain, smtp_sender
+
         cfg = cfg or self.lib.config()
         prof_id = self.lib._profile_id(name)
         recipient, from_ = cfg.emails.get(name), cfg.get("smtp.from")
