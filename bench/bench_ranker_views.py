@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_ranker_views.py [--data ../shared/data] [--held-out] [--seeds 13]
                                                  [--authors 150] [--windows START..END,...] [--only SUBSTR]
-                                                 [--group views|lexical-svm|other-views]
+                                                 [--group views|lexical-svm|other-views|hubness|finalists|geometry]
 
 --group views (the default): every row is recommend.score with the discriminative dense view on
 (the reference) and one view removed, one view alone, or one setting of the discriminative dense view (the linear SVM on
@@ -17,6 +17,10 @@ runs the same rows on the held-out windows to confirm one.
 --group other-views: the shipped default with views that are not Params: title-only TF-IDF soft
 maxima, arxiv-sanity's own decision values, the lexical soft max on arxiv-sanity's TF-IDF, and the
 lexical SVM on rare terms only.
+
+--group geometry: the shipped default with its dense view on vectors mapped by a geometry learned from
+the authors of the papers before each window (WCCN of rank/geometry.py, or a contrastive linear map),
+every paper of the window's sampled authors left out of the fit.
 
 Embeddings come from the same cache as `paperfeed eval authors` ($PAPERFEED_HOME/eval-cache).
 """
@@ -264,7 +268,133 @@ def _sanity_on(params: R.Params, w: float) -> Build:
     return lambda f, docs, base, sanity: _plus(sanity, A.paperfeed_ranker(f, params), w)
 
 
-GROUPS = {"views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),
+_CACHE: list[EmbeddingCache] = []
+_DOCS: list[list] = []
+"""Set by main: the embedding cache and the corpus (the geometry rows fit on the papers before each window)."""
+
+
+def contrastive_map(x: np.ndarray, groups: list[list[int]], tau: float = 0.05, epochs: int = 3, batch: int = 512,
+                    lr: float = 1e-3, seed: int = 0) -> np.ndarray:
+    """A linear map trained with a symmetric InfoNCE loss on same-author pairs (in-batch negatives), from
+    the identity, by Adam (the learned alternative to WCCN; measured, not adopted)."""
+    rng = np.random.default_rng(seed)
+    d = x.shape[1]
+    w = np.eye(d)
+    m, v, t = np.zeros_like(w), np.zeros_like(w), 0
+    for _ in range(epochs):
+        pairs = []
+        for g in groups:
+            g = list(g)
+            rng.shuffle(g)
+            pairs += [(g[k], g[k + 1]) for k in range(0, len(g) - 1, 2)]
+        pairs = np.array(pairs)
+        rng.shuffle(pairs)
+        for s0 in range(0, len(pairs) - batch + 1, batch):
+            p = pairs[s0:s0 + batch]
+            xa, xp = x[p[:, 0]].astype(np.float64), x[p[:, 1]].astype(np.float64)
+            za, zp = xa @ w.T, xp @ w.T
+            na, nb = np.linalg.norm(za, axis=1, keepdims=True), np.linalg.norm(zp, axis=1, keepdims=True)
+            ua, ub = za / na, zp / nb
+            sims = ua @ ub.T / tau
+            pr = np.exp(sims - sims.max(1, keepdims=True))
+            pr /= pr.sum(1, keepdims=True)
+            pc = np.exp(sims - sims.max(0, keepdims=True))
+            pc /= pc.sum(0, keepdims=True)
+            eye = np.eye(len(p))
+            ds = ((pr - eye) + (pc - eye)) / (2 * len(p))
+            dua, dub = ds @ ub / tau, ds.T @ ua / tau
+            dza = (dua - ua * (ua * dua).sum(1, keepdims=True)) / na
+            dzb = (dub - ub * (ub * dub).sum(1, keepdims=True)) / nb
+            g = dza.T @ xa + dzb.T @ xp
+            t += 1
+            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+            w -= lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    return w.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _geometry_map(f: A.Features, kind: str, opts: tuple) -> np.ndarray | None:
+    """The map fitted on the cached vectors of the papers dated before the window, leaving out every paper
+    by one of the window's sampled authors (so nothing of theirs is learned); ``sample`` papers at most."""
+    from paperfeed.rank import geometry as G
+
+    opts_d = dict(opts)
+    sample = opts_d.pop("sample", None)
+    exclude = set(f.task.authors)
+    rows, lists = [], []
+    for d in _DOCS[0]:
+        if not d.date or d.date >= f.task.window[0]:
+            continue
+        v = _CACHE[0].vecs.get(EmbeddingCache._key(d.text))
+        ids = [A.author_identity(a) for a in d.authors]
+        if v is not None and not exclude & set(ids):
+            rows.append(v)
+            lists.append(ids)
+    if sample and len(rows) > sample:
+        pick = np.sort(np.random.default_rng(0).choice(len(rows), sample, replace=False))
+        rows, lists = [rows[i] for i in pick], [lists[i] for i in pick]
+    x = np.stack(rows).astype(np.float32)
+    groups = G.author_groups(lists, str)
+    t = time.perf_counter()
+    mat = G.fit(x, groups, **opts_d) if kind == "wccn" else contrastive_map(x, groups, **opts_d)
+    print(f"    {kind} {opts}: {len(x)} papers, {len(groups)} authors with >= 2, fitted in "
+          f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    return mat
+
+
+def geometry(kind: str, mode: str = "replace", w: float = 1.0, params: dict | None = None, **opts) -> Build:
+    """The default ranker on vectors mapped by a geometry learned from earlier authors: ``replace`` (the
+    dense view on mapped vectors), ``add`` (the default + w x the mapped dense soft max) or ``alone``
+    (mapped dense max-sim only); ``params`` changes the ranker's Params too."""
+    from paperfeed.rank import geometry as G
+
+    p = R.Params(**{**R.DEFAULT.__dict__, "w_recency": 0.0, **(params or {})})
+
+    def build(f, docs, base, sanity):
+        mat = _geometry_map(f, kind, tuple(sorted(opts.items())))
+        cd, pd = G.apply(mat, f.cand_dense), G.apply(mat, f.prof_dense)
+        if mode == "alone":
+            return lambda i: (cd @ pd[f.rows(i)].T).max(axis=1)
+        if mode == "add":
+            return _plus(lambda i: R.soft_max_sim(cd @ pd[f.rows(i)].T, p.dense_temp)[0], base, w)
+
+        def rank(i: int) -> np.ndarray:
+            sig = f.signals(i)
+            sig.dense = pd[f.rows(i)]
+            return R.score(sig, cd, f.cand_lex, f.cand_cats, None, params=p).score
+        return rank
+    return build
+
+
+def geometry_variants() -> dict[str, R.Params | Build]:
+    """``--group geometry``: the shipped default with its dense view on vectors mapped by a geometry learned
+    from the authors of the earlier papers (WCCN, rank/geometry.py; or a contrastive linear map)."""
+    lex = {"w_disc_lex": 1.0, "disc_lex_c": 0.1}
+    rows: dict[str, R.Params | Build] = {
+        LEX_REFERENCE: R.Params(**R.DEFAULT.__dict__),
+        "dense max-sim, model's vectors": lambda f, docs, base, sanity: (
+            lambda i: (f.cand_dense @ f.prof_dense[f.rows(i)].T).max(axis=1)),
+    }
+    for reg in (0.1, 0.5):
+        rows[f"wccn reg {reg} alone"] = geometry("wccn", "alone", reg=reg)
+    for reg in (0.03, 0.1, 0.2, 0.5):
+        rows[f"wccn reg {reg} replace"] = geometry("wccn", "replace", reg=reg)
+    for n in (5000, 10000):
+        rows[f"wccn reg 0.1 replace, {n // 1000}k papers"] = geometry("wccn", "replace", reg=0.1, sample=n)
+    rows["wccn reg 0.1 replace + lexical SVM 1.0 C 0.1"] = geometry("wccn", "replace", params=lex, reg=0.1)
+    rows["wccn reg 0.1 replace + lexical SVM + dense SVM 0.5"] = geometry(
+        "wccn", "replace", params={**lex, "w_disc_dense": 0.5}, reg=0.1)
+    rows["wccn reg 0.1 replace, w_dense 1.5"] = geometry("wccn", "replace", params={"w_dense": 1.5}, reg=0.1)
+    rows["wccn reg 0.1 replace, w_cat 0"] = geometry("wccn", "replace", params={"w_cat": 0.0}, reg=0.1)
+    for ep in (2, 5):
+        rows[f"contrastive map {ep} epochs alone"] = geometry("contrastive", "alone", epochs=ep)
+        rows[f"contrastive map {ep} epochs replace"] = geometry("contrastive", "replace", epochs=ep)
+        rows[f"contrastive map {ep} epochs add 0.5"] = geometry("contrastive", "add", 0.5, epochs=ep)
+    return rows
+
+
+GROUPS = {"geometry": (LEX_REFERENCE, geometry_variants),
+          "views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),
           "other-views": (LEX_REFERENCE, other_view_variants),
           "hubness": (LEX_REFERENCE, hubness_variants),
           "finalists": (LEX_REFERENCE, finalist_variants)}
@@ -282,7 +412,8 @@ def main() -> None:
     ap.add_argument("--group", choices=sorted(GROUPS), default="views",
                     help="views: the per-view ablation (reference: dense SVM on); lexical-svm: the shipped "
                          "default with the lexical SVM view added; other-views: title views, arxiv-sanity's "
-                         "score, rare-term SVM added to the default")
+                         "score, rare-term SVM added to the default; geometry: the dense view on vectors "
+                         "mapped by WCCN (or a contrastive map) learned from the earlier papers' authors")
     a = ap.parse_args()
     reference, make_rows = GROUPS[a.group]
     wins = W.parse_windows(a.windows) if a.windows else W.HELD_OUT_WINDOWS if a.held_out else W.DEV_WINDOWS
@@ -294,6 +425,7 @@ def main() -> None:
     docs = load_arxiv(a.data)
     emb = get_embedder(None)
     cache = EmbeddingCache(load_settings().home / "eval-cache" / f"arxiv-{emb.model_id}.npz", emb.embed_batch, emb.dim)
+    _CACHE[:], _DOCS[:] = [cache], [docs]
     per: dict[str, list[np.ndarray]] = {}
     names: list[str] = []
     for task in W.tasks(docs, wins, a.authors, seeds):
