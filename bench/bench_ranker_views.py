@@ -19,7 +19,7 @@ maxima, arxiv-sanity's own decision values, the lexical soft max on arxiv-sanity
 lexical SVM on rare terms only.
 
 --group geometry: the shipped default with its dense view on vectors mapped by a geometry learned from
-the authors of the papers before each window (WCCN of rank/geometry.py, or a contrastive linear map),
+the authors of the papers before each window (WCCN, or a contrastive linear map),
 every paper of the window's sampled authors left out of the fit.
 
 Embeddings come from the same cache as `paperfeed eval authors` ($PAPERFEED_HOME/eval-cache).
@@ -273,6 +273,42 @@ _DOCS: list[list] = []
 """Set by main: the embedding cache and the corpus (the geometry rows fit on the papers before each window)."""
 
 
+def wccn_map(x: np.ndarray, groups: list[list[int]], reg: float = 0.1, min_dof: int = 2000) -> np.ndarray | None:
+    """Within-author covariance normalisation (Hatch, Kajarekar and Stolcke, 2006): (S_w + reg x its mean
+    eigenvalue x I)^(-1/2), S_w the covariance of the rows around their author group's mean; None with
+    fewer than ``min_dof`` degrees of freedom (rows minus groups). Measured, not adopted (docs/figures.md)."""
+    d = x.shape[1]
+    scatter, dof = np.zeros((d, d)), 0
+    for g in groups:
+        rows = x[np.asarray(g)].astype(np.float64)
+        centred = rows - rows.mean(axis=0)
+        scatter += centred.T @ centred
+        dof += len(g) - 1
+    if dof < max(min_dof, 1):
+        return None
+    cov = scatter / dof
+    cov += reg * np.trace(cov) / d * np.eye(d)
+    vals, vecs = np.linalg.eigh(cov)
+    return ((vecs / np.sqrt(vals)) @ vecs.T).astype(np.float32)
+
+
+def apply_map(matrix: np.ndarray | None, x: np.ndarray) -> np.ndarray:
+    """Rows mapped by ``matrix`` and scaled to unit length (``x`` itself without a matrix)."""
+    if matrix is None or len(x) == 0:
+        return x
+    z = x @ matrix.T
+    return (z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+
+def author_groups(author_lists: list[list[str]]) -> list[list[int]]:
+    """Row indices per person, people with at least two rows only."""
+    by: dict[str, list[int]] = {}
+    for j, names in enumerate(author_lists):
+        for name in dict.fromkeys(n for n in names if n):
+            by.setdefault(name, []).append(j)
+    return [g for g in by.values() if len(g) >= 2]
+
+
 def contrastive_map(x: np.ndarray, groups: list[list[int]], tau: float = 0.05, epochs: int = 3, batch: int = 512,
                     lr: float = 1e-3, seed: int = 0) -> np.ndarray:
     """A linear map trained with a symmetric InfoNCE loss on same-author pairs (in-batch negatives), from
@@ -316,8 +352,6 @@ def contrastive_map(x: np.ndarray, groups: list[list[int]], tau: float = 0.05, e
 def _geometry_map(f: A.Features, kind: str, opts: tuple) -> np.ndarray | None:
     """The map fitted on the cached vectors of the papers dated before the window, leaving out every paper
     by one of the window's sampled authors (so nothing of theirs is learned); ``sample`` papers at most."""
-    from paperfeed.rank import geometry as G
-
     opts_d = dict(opts)
     sample = opts_d.pop("sample", None)
     exclude = set(f.task.authors)
@@ -334,9 +368,9 @@ def _geometry_map(f: A.Features, kind: str, opts: tuple) -> np.ndarray | None:
         pick = np.sort(np.random.default_rng(0).choice(len(rows), sample, replace=False))
         rows, lists = [rows[i] for i in pick], [lists[i] for i in pick]
     x = np.stack(rows).astype(np.float32)
-    groups = G.author_groups(lists, str)
+    groups = author_groups(lists)
     t = time.perf_counter()
-    mat = G.fit(x, groups, **opts_d) if kind == "wccn" else contrastive_map(x, groups, **opts_d)
+    mat = wccn_map(x, groups, **opts_d) if kind == "wccn" else contrastive_map(x, groups, **opts_d)
     print(f"    {kind} {opts}: {len(x)} papers, {len(groups)} authors with >= 2, fitted in "
           f"{time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     return mat
@@ -346,13 +380,11 @@ def geometry(kind: str, mode: str = "replace", w: float = 1.0, params: dict | No
     """The default ranker on vectors mapped by a geometry learned from earlier authors: ``replace`` (the
     dense view on mapped vectors), ``add`` (the default + w x the mapped dense soft max) or ``alone``
     (mapped dense max-sim only); ``params`` changes the ranker's Params too."""
-    from paperfeed.rank import geometry as G
-
     p = R.Params(**{**R.DEFAULT.__dict__, "w_recency": 0.0, **(params or {})})
 
     def build(f, docs, base, sanity):
         mat = _geometry_map(f, kind, tuple(sorted(opts.items())))
-        cd, pd = G.apply(mat, f.cand_dense), G.apply(mat, f.prof_dense)
+        cd, pd = apply_map(mat, f.cand_dense), apply_map(mat, f.prof_dense)
         if mode == "alone":
             return lambda i: (cd @ pd[f.rows(i)].T).max(axis=1)
         if mode == "add":
@@ -368,7 +400,7 @@ def geometry(kind: str, mode: str = "replace", w: float = 1.0, params: dict | No
 
 def geometry_variants() -> dict[str, R.Params | Build]:
     """``--group geometry``: the shipped default with its dense view on vectors mapped by a geometry learned
-    from the authors of the earlier papers (WCCN, rank/geometry.py; or a contrastive linear map)."""
+    from the authors of the earlier papers (WCCN or a contrastive linear map)."""
     lex = {"w_disc_lex": 1.0, "disc_lex_c": 0.1}
     rows: dict[str, R.Params | Build] = {
         LEX_REFERENCE: R.Params(**R.DEFAULT.__dict__),

@@ -91,6 +91,9 @@ def _match_batch(
         {normalize.title_key(p.title) for p in papers if p.title},
     ).items():
         cand.add(stored_id, stored)
+    # a revised record whose paper no identifier finds any more (a BibTeX entry known by its citation key,
+    # its title rewritten) is still that paper
+    prior = store.papers_map(sorted(set(revised.values()))) if revised else {}
     next_id = store.max_id() + 1
     new: dict[int, Paper] = {}
     changed: dict[int, tuple[Paper, Paper]] = {}  # row id -> (stored, merged)
@@ -98,6 +101,9 @@ def _match_batch(
         pid, old = cand.lookup(p)
         if pid is None and fuzzy_possible:
             pid, old = cand.fuzzy(p) or find_fuzzy(store, p) or (None, None)
+            if pid is None and revised and revised.get(slot) in prior:
+                pid = revised[slot]
+                old = changed[pid][1] if pid in changed else prior[pid]
             if pid is not None and old is not None:
                 cand.add(pid, old)
         if pid is None or old is None:

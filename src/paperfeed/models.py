@@ -65,6 +65,9 @@ class Parsed:
 
     line: int
     paper: Paper
+    key: str | None = None
+    """The record's own key in its source, where that is steadier than the paper's title: a BibTeX
+    entry's citation key when it has no arXiv id or DOI. None: the paper's key (normalize.record_identity)."""
 
 
 @dataclass(frozen=True)

@@ -129,3 +129,43 @@ def test_a_paper_known_from_another_source_too_is_still_merged(lib: Library, tmp
     lib.ingest([path])
     p = lib.store.get("doi:10.1000/x1")
     assert (p.title, p.abstract) == ("Sparse attention, study 1", LONGER)
+
+
+def plain_entry(key: str, title: str, abstract: str = "We study sparse attention.") -> str:
+    """An entry as Zotero exports a workshop paper: no DOI, no arXiv id, only its citation key."""
+    return (f"@inproceedings{{{key},\n  title = {{{title}}},\n  author = {{Doe, Jane}},\n"
+            f"  booktitle = {{Workshop on Sparse Models}},\n  year = {{2025}},\n  abstract = {{{abstract}}},\n}}\n\n")
+
+
+def test_an_entry_without_doi_keeps_its_paper_when_its_title_is_rewritten(lib: Library, tmp_path: Path) -> None:
+    """Without a DOI or arXiv id the citation key identifies the entry: a title rewritten in the
+    reference manager (too different for the fuzzy title match) updates the paper, not a second one."""
+    titles = ["Sparse attention for parsing", "Graph kernels in the wild", "A note on beam search"]
+    path = bib(tmp_path / "lib.bib", [plain_entry(f"doe2025{i}", t) for i, t in enumerate(titles)])
+    assert counts(lib.ingest([path])) == (3, 0, 0)
+    titles[1] = "Message passing networks learn chemistry from ten molecules"
+    bib(tmp_path / "lib.bib", [plain_entry(f"doe2025{i}", t) for i, t in enumerate(titles)])
+    assert counts(lib.ingest([path])) == (0, 1, 2)
+    assert sorted(p.title for p in lib.store.papers_by_ids(list(range(1, lib.store.max_id() + 1)))) == sorted(titles)
+    assert lib.store.count() == 3
+
+
+def test_a_citation_key_used_twice_identifies_neither_entry(lib: Library, tmp_path: Path) -> None:
+    """Two different papers under one key (JabRef warns, but saves it) stay two papers, and editing one
+    leaves the other as it was."""
+    path = bib(tmp_path / "lib.bib", [plain_entry("doe2025", "Sparse attention for parsing"),
+                                      plain_entry("DOE2025", "Graph kernels in the wild")])
+    assert counts(lib.ingest([path])) == (2, 0, 0)
+    bib(tmp_path / "lib.bib", [plain_entry("doe2025", "Sparse attention for parsing"),
+                               plain_entry("DOE2025", "Graph kernels in the wild", "Kernels on graphs, revisited.")])
+    assert counts(lib.ingest([path])) == (0, 1, 1)
+    by_title = {p.title: p.abstract for p in lib.store.papers_by_ids(list(range(1, lib.store.max_id() + 1)))}
+    assert by_title == {"Sparse attention for parsing": "We study sparse attention.",
+                        "Graph kernels in the wild": "Kernels on graphs, revisited."}
+
+
+def test_the_citation_key_is_the_record_key_only_without_doi_or_arxiv_id() -> None:
+    text = (plain_entry("plain1", "Sparse attention for parsing") + entry(7)
+            + plain_entry("plain1", "Graph kernels in the wild"))
+    keys = [r.key for r in bibtex.parse([text], "x.bib")]
+    assert keys == ["bibtex:plain1", None, None]

@@ -69,13 +69,18 @@ def parse(lines: Iterable[str], source: str) -> Iterator[Record]:
         return
     records: list[Record] = []
     found: set[int] = set()
+    cited: set[str] = set()
     pos, line = 0, 1
     for entry in db.entries:
         at = _find_entry(text, entry, pos)
         if at >= 0:
             found.add(at)
             pos, line = at + 1, line_of(at)
-        records.append(_record(entry, line, db.strings))
+        # BibTeX compares citation keys without case; a key used twice in a file names neither entry
+        cite = str(entry.get("ID", "")).strip()
+        key = CITE_KEY + cite if cite and cite.casefold() not in cited else None
+        cited.add(cite.casefold())
+        records.append(_record(entry, line, db.strings, key))
     for at in starts:
         at = text.index("@", at)
         if at not in found:
@@ -243,8 +248,14 @@ def _comments(fields: Mapping[str, str]) -> str | None:
     return clean_ws(latex_to_text(m.group(1))) if m else None
 
 
-def _record(entry: Mapping[str, object], line: int, strings: Mapping[str, object]) -> Record:
-    """Turn one bibtexparser entry dict into Parsed or Rejected."""
+CITE_KEY = "bibtex:"
+"""Prefix of a record key that is a citation key (see models.Parsed.key)."""
+
+
+def _record(entry: Mapping[str, object], line: int, strings: Mapping[str, object], key: str | None = None) -> Record:
+    """Turn one bibtexparser entry dict into Parsed or Rejected. ``key``, the entry's citation key as a
+    record key, is kept only for an entry without arXiv id or DOI: those identify it across tools, while
+    its title, the paper's key otherwise, changes whenever it is corrected in the reference manager."""
     fields = {
         k: _expand(v, strings) for k, v in entry.items() if k not in ("ENTRYTYPE", "ID")
     }
@@ -267,4 +278,4 @@ def _record(entry: Mapping[str, object], line: int, strings: Mapping[str, object
         comments=_comments(fields),
         version=arxiv_version(arxiv_id),
     )
-    return Parsed(line, paper)
+    return Parsed(line, paper, None if arxiv_id or doi else key)

@@ -152,7 +152,8 @@ def ingest_file(
                                     progress)
 
     def flush() -> None:
-        idents = [normalize.record_identity(p) for p in batch]
+        idents = [(key or k, h) for (k, h), key in zip(map(normalize.record_identity, batch), batch_keys, strict=True)]
+        batch_keys.clear()
         if line_hashes:
             idents = [(k, line_hashes.pop(n, h)) for (k, h), n in zip(idents, batch_lines, strict=True)]
         # records seen before from this source are counted here, unnormalised; only the rest is written
@@ -177,6 +178,7 @@ def ingest_file(
         batch.clear()
 
     batch_lines: list[int] = []
+    batch_keys: list[str | None] = []
     joined: list[str] = []
     untitled = {"all": 0, "arxiv": 0}
     with store.transaction():
@@ -184,6 +186,7 @@ def ingest_file(
             if isinstance(rec, Parsed):
                 batch.append(rec.paper)
                 batch_lines.append(rec.line)
+                batch_keys.append(rec.key)
                 if not rec.paper.title:
                     untitled["all"] += 1
                     untitled["arxiv"] += bool(rec.paper.arxiv_id)
