@@ -425,7 +425,91 @@ def geometry_variants() -> dict[str, R.Params | Build]:
     return rows
 
 
+@functools.lru_cache(maxsize=1)
+def _earlier_by_author(f: A.Features) -> dict[str, list[tuple]]:
+    """Every paper dated before the window with its authors' identities, by author identity, newest
+    first (once per window)."""
+    by: dict[str, list[tuple]] = {}
+    for d in sorted((d for d in _DOCS[0] if d.date and d.date < f.task.window[0]), key=lambda d: (d.date, d.id),
+                    reverse=True):
+        ids = frozenset(A.author_identity(a) for a in d.authors)
+        for a in ids:
+            by.setdefault(a, []).append((d, ids))
+    return by
+
+
+@functools.lru_cache(maxsize=4096)
+def collaborator_rows(f: A.Features, i: int, per_person: int, cap: int) -> tuple:
+    """The earlier papers of the people author i wrote their profile papers with (the author not among
+    their authors): up to ``per_person`` newest of each, ``cap`` newest in all. Only their texts are used,
+    never a candidate's author names, so nothing of the answer leaks."""
+    owner = f.task.authors[i]
+    co = {A.author_identity(a) for d in f.task.profiles[i] for a in d.authors} - {owner}
+    by = _earlier_by_author(f)
+    seen: dict[str, object] = {}
+    for c in sorted(co):
+        taken = 0
+        for d, ids in by.get(c, ()):
+            if taken == per_person:
+                break
+            if owner not in ids:
+                seen.setdefault(d.id or d.title, d)
+                taken += 1
+    return tuple(sorted(seen.values(), key=lambda d: (d.date, d.id), reverse=True)[:cap])
+
+
+def collaborators(w: float, per_person: int = 5, cap: int = 50, joined_log_w: float | None = None) -> Build:
+    """The default plus w x a lexical soft max of the candidates against the collaborators' earlier papers
+    (``collaborator_rows``); with ``joined_log_w`` those rows join the profile's own rows in the default's
+    lexical soft max instead, each weighed exp(joined_log_w)."""
+    p = R.Params(**{**R.DEFAULT.__dict__, "w_recency": 0.0})
+
+    def build(f, docs, base, sanity):
+        def rows(i: int):
+            got = collaborator_rows(f, i, per_person, cap)
+            return f.lexical.transform([d.text for d in got]) if got else None
+
+        if joined_log_w is None:
+            def view(i: int) -> np.ndarray:
+                r = rows(i)
+                if r is None:
+                    return np.zeros(f.cand_lex.shape[0], np.float32)
+                return R.soft_max_sim((f.cand_lex @ r.T).toarray(), p.lex_temp)[0]
+            return _plus(view, base, w)
+
+        def rank(i: int) -> np.ndarray:
+            sig = f.signals(i)
+            r = rows(i)
+            own = (f.cand_lex @ sig.lex.T).toarray()
+            d = R.soft_max_sim(f.cand_dense @ sig.dense.T, p.dense_temp)[0]
+            if r is None:
+                lex = R.soft_max_sim(own, p.lex_temp)[0]
+            else:
+                sims = np.hstack([own, (f.cand_lex @ r.T).toarray()])
+                log_w = np.r_[np.zeros(own.shape[1]), np.full(r.shape[0], joined_log_w)].astype(np.float32)
+                lex = R.soft_max_sim(sims, p.lex_temp, log_w)[0]
+            total = p.w_dense * R.standardise(d) + p.w_lex * R.standardise(lex)
+            return total + p.w_cat * R.standardise(R.category_affinity(sig.categories, f.cand_cats))
+        return rank
+    return build
+
+
+def collaborator_variants() -> dict[str, R.Params | Build]:
+    """``--group collaborators``: the shipped default with the collaborators' earlier papers as a text view."""
+    rows: dict[str, R.Params | Build] = {LEX_REFERENCE: R.Params(**R.DEFAULT.__dict__),
+                                         "collaborators joined, log weight -100 (must equal the default)":
+                                             collaborators(0.0, joined_log_w=-100.0)}
+    for w in (0.25, 0.5, 1.0):
+        rows[f"+ collaborators' papers, lexical soft max {w}"] = collaborators(w)
+    rows["+ collaborators' papers 0.5, 2 per person, 20 in all"] = collaborators(0.5, 2, 20)
+    rows["+ collaborators' papers 0.5, 10 per person, 100 in all"] = collaborators(0.5, 10, 100)
+    for lw in (-1.0, -2.0, -4.0):
+        rows[f"collaborators joined to the profile rows, log weight {lw}"] = collaborators(0.0, joined_log_w=lw)
+    return rows
+
+
 GROUPS = {"geometry": (LEX_REFERENCE, geometry_variants),
+          "collaborators": (LEX_REFERENCE, collaborator_variants),
           "views": (REFERENCE, variants), "lexical-svm": (LEX_REFERENCE, lexical_svm_variants),
           "other-views": (LEX_REFERENCE, other_view_variants),
           "hubness": (LEX_REFERENCE, hubness_variants),
