@@ -225,11 +225,16 @@ def hubness(alpha_dense: float, alpha_lex: float, rows_too: bool = False, k: int
                 lx = lx - alpha_lex * _hub(lx.T, k, False)[None, :]
             dense = R.soft_max_sim(d, p.dense_temp)[0] - alpha_dense * hd
             lex = R.soft_max_sim(lx, p.lex_temp)[0] - alpha_lex * hl
-            total = p.w_dense * R.standardise(dense) + p.w_lex * R.standardise(lex)
-            return total + p.w_cat * R.standardise(R.category_affinity(sig.categories, f.cand_cats))
+            return _fused(p, dense, lex, sig, f)
 
         return rank
     return build
+
+
+def _fused(p: R.Params, dense: np.ndarray, lex: np.ndarray, sig: R.ProfileSignals, f: A.Features) -> np.ndarray:
+    """The default's fusion (recommend.score without the optional views) of given dense and lexical views."""
+    total = p.w_dense * R.standardise(dense) + p.w_lex * R.standardise(lex)
+    return total + p.w_cat * R.standardise(R.category_affinity(sig.categories, f.cand_cats))
 
 
 def hubness_variants() -> dict[str, R.Params | Build]:
@@ -488,8 +493,7 @@ def collaborators(w: float, per_person: int = 5, cap: int = 50, joined_log_w: fl
                 sims = np.hstack([own, (f.cand_lex @ r.T).toarray()])
                 log_w = np.r_[np.zeros(own.shape[1]), np.full(r.shape[0], joined_log_w)].astype(np.float32)
                 lex = R.soft_max_sim(sims, p.lex_temp, log_w)[0]
-            total = p.w_dense * R.standardise(d) + p.w_lex * R.standardise(lex)
-            return total + p.w_cat * R.standardise(R.category_affinity(sig.categories, f.cand_cats))
+            return _fused(p, d, lex, sig, f)
         return rank
     return build
 

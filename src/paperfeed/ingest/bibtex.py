@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
 from bibtexparser.bibdatabase import BibDatabase, BibDataString, BibDataStringExpression
@@ -69,17 +70,16 @@ def parse(lines: Iterable[str], source: str) -> Iterator[Record]:
         return
     records: list[Record] = []
     found: set[int] = set()
-    cited: set[str] = set()
+    # BibTeX compares citation keys without case; a key used twice in a file identifies neither entry
+    uses = Counter(str(e.get("ID", "")).strip().casefold() for e in db.entries)
     pos, line = 0, 1
     for entry in db.entries:
         at = _find_entry(text, entry, pos)
         if at >= 0:
             found.add(at)
             pos, line = at + 1, line_of(at)
-        # BibTeX compares citation keys without case; a key used twice in a file names neither entry
         cite = str(entry.get("ID", "")).strip()
-        key = CITE_KEY + cite if cite and cite.casefold() not in cited else None
-        cited.add(cite.casefold())
+        key = CITE_KEY + cite if cite and uses[cite.casefold()] == 1 else None
         records.append(_record(entry, line, db.strings, key))
     for at in starts:
         at = text.index("@", at)
