@@ -143,9 +143,11 @@ def test_an_entry_without_doi_keeps_its_paper_when_its_title_is_rewritten(lib: L
     titles = ["Sparse attention for parsing", "Graph kernels in the wild", "A note on beam search"]
     path = bib(tmp_path / "lib.bib", [plain_entry(f"doe2025{i}", t) for i, t in enumerate(titles)])
     assert counts(lib.ingest([path])) == (3, 0, 0)
+    keys = {p.key for p in lib.store.papers_by_ids([1, 2, 3])}
     titles[1] = "Message passing networks learn chemistry from ten molecules"
     bib(tmp_path / "lib.bib", [plain_entry(f"doe2025{i}", t) for i, t in enumerate(titles)])
     assert counts(lib.ingest([path])) == (0, 1, 2)
+    assert {p.key for p in lib.store.papers_by_ids([1, 2, 3])} == keys  # the paper keeps its key
     assert sorted(p.title for p in lib.store.papers_by_ids(list(range(1, lib.store.max_id() + 1)))) == sorted(titles)
     assert lib.store.count() == 3
 
