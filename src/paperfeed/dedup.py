@@ -49,6 +49,16 @@ def seen_records(store: PaperStore, source: str,
     return same, revised
 
 
+def same_people(a: Paper, b: Paper) -> bool:
+    """Whether two records can be one paper re-titled: at least half of their authors (by author key)
+    shared, and the same year when both are dated. A citation key reused for another paper (the old
+    entry deleted, "smith2020deep" generated again) fails this and becomes a paper of its own."""
+    ka, kb = {normalize.author_key(n) for n in a.authors}, {normalize.author_key(n) for n in b.authors}
+    if not ka or not kb or 2 * len(ka & kb) < len(ka | kb):
+        return False
+    return not (a.date and b.date) or a.date[:4] == b.date[:4]
+
+
 def plan_writes(
     store: PaperStore, papers: Sequence[Paper], source: str, record_ids: Sequence[tuple[str, str]] | None = None,
     rows: Sequence[PaperRow] | None = None,
@@ -101,7 +111,7 @@ def _match_batch(
         pid, old = cand.lookup(p)
         if pid is None and fuzzy_possible:
             pid, old = cand.fuzzy(p) or find_fuzzy(store, p) or (None, None)
-            if pid is None and revised and revised.get(slot) in prior:
+            if pid is None and revised and revised.get(slot) in prior and same_people(p, prior[revised[slot]]):
                 pid = revised[slot]
                 old = changed[pid][1] if pid in changed else prior[pid]
             if pid is not None and old is not None:

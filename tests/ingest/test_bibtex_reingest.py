@@ -171,3 +171,18 @@ def test_the_citation_key_is_the_record_key_only_without_doi_or_arxiv_id() -> No
             + plain_entry("Plain1", "Graph kernels in the wild") + plain_entry("plain2", "A note on beam search"))
     keys = [r.key for r in bibtex.parse([text], "x.bib")]
     assert keys == [None, None, None, "bibtex:plain2"]  # plain1 names two entries, doe7 has a DOI
+
+
+def test_a_citation_key_reused_for_another_paper_does_not_take_over_the_old_one(
+        lib: Library, tmp_path: Path) -> None:
+    """The old entry deleted and a different paper given the same key (a generated "doe2025"): the new
+    one is a paper of its own, and the old paper keeps its title and abstract."""
+    path = bib(tmp_path / "lib.bib", [plain_entry("doe2025", "Sparse attention for parsing")])
+    lib.ingest([path])
+    other = plain_entry("doe2025", "Graph kernels in the wild", "Kernels on graphs.").replace(
+        "Doe, Jane", "Smith, Ann and Lee, Bo")
+    bib(tmp_path / "lib.bib", [other])
+    assert counts(lib.ingest([path])) == (1, 0, 0)
+    by_title = {p.title: p.abstract for p in lib.store.papers_by_ids([1, 2])}
+    assert by_title == {"Sparse attention for parsing": "We study sparse attention.",
+                        "Graph kernels in the wild": "Kernels on graphs."}
