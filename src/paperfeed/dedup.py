@@ -49,6 +49,14 @@ def seen_records(store: PaperStore, source: str,
     return same, revised
 
 
+def _still_that_paper(store: PaperStore, p: Paper, pid: int,
+                      changed: dict[int, tuple[Paper, Paper]]) -> tuple[int | None, Paper | None]:
+    """A revised record that no identifier or title matches any more (a BibTeX entry known by its citation
+    key, its title rewritten) is still the paper it was stored under, if that paper has its people."""
+    old = changed[pid][1] if pid in changed else store.papers_map([pid]).get(pid)
+    return (pid, old) if old is not None and same_people(p, old) else (None, None)
+
+
 def same_people(a: Paper, b: Paper) -> bool:
     """Whether two records can be one paper re-titled: at least half of their authors (by author key)
     shared, and the same year when both are dated. A citation key reused for another paper (the old
@@ -101,9 +109,6 @@ def _match_batch(
         {normalize.title_key(p.title) for p in papers if p.title},
     ).items():
         cand.add(stored_id, stored)
-    # a revised record whose paper no identifier finds any more (a BibTeX entry known by its citation key,
-    # its title rewritten) is still that paper
-    prior = store.papers_map(sorted(set(revised.values()))) if revised else {}
     next_id = store.max_id() + 1
     new: dict[int, Paper] = {}
     changed: dict[int, tuple[Paper, Paper]] = {}  # row id -> (stored, merged)
@@ -111,9 +116,8 @@ def _match_batch(
         pid, old = cand.lookup(p)
         if pid is None and fuzzy_possible:
             pid, old = cand.fuzzy(p) or find_fuzzy(store, p) or (None, None)
-            if pid is None and revised and revised.get(slot) in prior and same_people(p, prior[revised[slot]]):
-                pid = revised[slot]
-                old = changed[pid][1] if pid in changed else prior[pid]
+            if pid is None and revised and slot in revised:
+                pid, old = _still_that_paper(store, p, revised[slot], changed)
             if pid is not None and old is not None:
                 cand.add(pid, old)
         if pid is None or old is None:
