@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from paperfeed import normalize
-from paperfeed.merge import close_titles, is_upload, merge, provisional, same_paper_fuzzy, supersede
+from paperfeed.merge import close_titles, is_upload, merge, provisional, same_paper_fuzzy, same_people, supersede
 from paperfeed.models import Paper
 from paperfeed.store.rows import PaperRow, paper_row
 
@@ -55,16 +55,6 @@ def _still_that_paper(store: PaperStore, p: Paper, pid: int,
     key, its title rewritten) is still the paper it was stored under, if that paper has its people."""
     old = changed[pid][1] if pid in changed else store.papers_map([pid]).get(pid)
     return (pid, old) if old is not None and same_people(p, old) else (None, None)
-
-
-def same_people(a: Paper, b: Paper) -> bool:
-    """Whether two records can be one paper re-titled: at least half of their authors (by author key)
-    shared, and the same year when both are dated. A citation key reused for another paper (the old
-    entry deleted, "smith2020deep" generated again) fails this and becomes a paper of its own."""
-    ka, kb = {normalize.author_key(n) for n in a.authors}, {normalize.author_key(n) for n in b.authors}
-    if not ka or not kb or 2 * len(ka & kb) < len(ka | kb):
-        return False
-    return not (a.date and b.date) or a.date[:4] == b.date[:4]
 
 
 def plan_writes(

@@ -127,6 +127,18 @@ def same_paper_fuzzy(a: Paper, b: Paper) -> bool:
     ka, kb = normalize.title_key(a.title), normalize.title_key(b.title)
     if not titles_close(ka, kb):
         return False
-    authors_a = {normalize.author_key(n) for n in a.authors}
-    authors_b = {normalize.author_key(n) for n in b.authors}
-    return bool(authors_a & authors_b)
+    return bool(_author_keys(a) & _author_keys(b))
+
+
+def same_people(a: Paper, b: Paper) -> bool:
+    """Whether two records can be one paper re-titled: at least half of their authors (by author key)
+    shared, and the same year when both are dated. A citation key reused for another paper (the old
+    entry deleted, "smith2020deep" generated again) fails this and becomes a paper of its own."""
+    ka, kb = _author_keys(a), _author_keys(b)
+    if not ka or not kb or 2 * len(ka & kb) < len(ka | kb):
+        return False
+    return not (a.date and b.date) or a.date[:4] == b.date[:4]
+
+
+def _author_keys(p: Paper) -> set[str]:
+    return {normalize.author_key(n) for n in p.authors}

@@ -313,11 +313,13 @@ def paper_key(arxiv: str | None, doi_: str | None, title: str) -> str:
     return f"title:{digest}"
 
 
-def record_identity(p: Paper) -> tuple[str, str]:
-    """(key, hash) of a raw, un-normalised record: a cheap test for "seen exactly this before"."""
-    aid, _ = arxiv_id(_head(p.arxiv_id, ID_CHARS))
-    return paper_key(aid, doi(_head(p.doi, 4 * ID_CHARS)), clean_text(_head(p.title, 4 * LIMITS["title"]))), \
-        content_hash(p)
+def record_identity(p: Paper, key: str | None = None) -> tuple[str, str]:
+    """(key, hash) of a raw, un-normalised record: a cheap test for "seen exactly this before". ``key``:
+    the record's own key in its source (models.Parsed.key), else the paper's key from its ids or title."""
+    if key is None:
+        aid, _ = arxiv_id(_head(p.arxiv_id, ID_CHARS))
+        key = paper_key(aid, doi(_head(p.doi, 4 * ID_CHARS)), clean_text(_head(p.title, 4 * LIMITS["title"])))
+    return key, content_hash(p)
 
 
 LIMITS = {"title": 1_000, "abstract": 20_000, "venue": 500, "comments": 2_000, "journal_ref": 1_000,

@@ -152,7 +152,7 @@ def ingest_file(
                                     progress)
 
     def flush() -> None:
-        idents = [(key or k, h) for (k, h), key in zip(map(normalize.record_identity, batch), batch_keys, strict=True)]
+        idents = [normalize.record_identity(p, key) for p, key in zip(batch, batch_keys, strict=True)]
         batch_keys.clear()
         if line_hashes:
             idents = [(k, line_hashes.pop(n, h)) for (k, h), n in zip(idents, batch_lines, strict=True)]

@@ -113,7 +113,7 @@ def _produce(path: str, fmt: str, source: str, batch: int, out: BinaryIO) -> Non
         for rec in get_parser(fmt)(_hashed(opened.lines, hashes), opened.name):
             h = hashes.pop(rec.line, "")
             if isinstance(rec, Parsed):
-                key = rec.key or normalize.record_identity(rec.paper)[0]
+                key, _ = normalize.record_identity(rec.paper, rec.key)
                 paper, cuts = normalize.normalize_paper_cut(rec.paper)
                 paper = replace(paper, sources=(source,))  # as the store would
                 items.append(Prepared(rec.line, paper, (key, h), paper_row(paper), cuts))
